@@ -1,0 +1,9 @@
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int nd_cmd_synth(int argc, char **argv) {
+    /* TODO: placeholder until the command is implemented. */
+    fprintf(stderr, "nrdfer synth: not implemented in this build\n");
+    return ND_EXIT_FAILURE;
+}
