@@ -46,15 +46,22 @@ int nd_clip_sample(int *indices, int n, const nd_clip_options *options, nd_rng *
 
 /* Transforms the sampled frames into out. frames[i] holds clip frame i for
  * every sampled index i (other entries are unused). */
-static void transform_frames(float *out, const int *indices, const nd_image *frames,
-                             const nd_clip_options *options, nd_rng *rng,
-                             const char *clip_name) {
+static void transform_frames(float *out, nd_clip_trace *trace, const int *indices,
+                             const nd_image *frames, const nd_clip_options *options,
+                             nd_rng *rng, const char *clip_name) {
     int t = options->frames, s = options->size;
     size_t frame_floats = (size_t)3 * s * s;
     const nd_image *reference = &frames[indices[0]];
     nd_augment_params params;
-    if (options->train)
+    if (options->train) {
         nd_augment_draw(&params, reference->width, reference->height, rng);
+        if (trace)
+            trace->augment = params;
+    }
+    if (trace && trace->indices) {
+        for (int i = 0; i < t; i++)
+            trace->indices[i] = indices[i];
+    }
 
     int warned = 0;
     for (int i = 0; i < t; i++) {
@@ -82,22 +89,18 @@ static void transform_frames(float *out, const int *indices, const nd_image *fra
     }
 }
 
-int nd_clip_load_frames(float *out, int *indices, const nd_image *frames, int n,
+int nd_clip_load_frames(float *out, nd_clip_trace *trace, const nd_image *frames, int n,
                         const nd_clip_options *options, nd_rng *rng, const char *clip_name) {
     int t = options->frames;
     int *sampled = nd_malloc(sizeof(int) * (size_t)t);
     int rc = nd_clip_sample(sampled, n, options, rng, clip_name);
     if (rc == ND_CLIP_LOADED)
-        transform_frames(out, sampled, frames, options, rng, clip_name);
-    if (rc == ND_CLIP_LOADED && indices) {
-        for (int i = 0; i < t; i++)
-            indices[i] = sampled[i];
-    }
+        transform_frames(out, trace, sampled, frames, options, rng, clip_name);
     free(sampled);
     return rc;
 }
 
-int nd_clip_load_files(float *out, int *indices, const char *const *paths, int n,
+int nd_clip_load_files(float *out, nd_clip_trace *trace, const char *const *paths, int n,
                        const nd_clip_options *options, nd_rng *rng) {
     int t = options->frames;
     const char *clip_name = n > 0 ? paths[0] : "(empty)";
@@ -116,11 +119,7 @@ int nd_clip_load_files(float *out, int *indices, const char *const *paths, int n
             rc = -1;
     }
     if (rc == ND_CLIP_LOADED)
-        transform_frames(out, sampled, frames, options, rng, clip_name);
-    if (rc == ND_CLIP_LOADED && indices) {
-        for (int i = 0; i < t; i++)
-            indices[i] = sampled[i];
-    }
+        transform_frames(out, trace, sampled, frames, options, rng, clip_name);
     for (int i = 0; i < n; i++)
         nd_image_free(&frames[i]);
     free(frames);

@@ -4,6 +4,7 @@
 #ifndef ND_DATA_CLIP_H
 #define ND_DATA_CLIP_H
 
+#include "data/augment.h"
 #include "data/image.h"
 #include "data/sampling.h"
 #include "util/rng.h"
@@ -14,6 +15,12 @@ typedef struct nd_clip_options {
     int size;                          /* S, output side in pixels */
     nd_short_clip_policy short_policy; /* clips with fewer than T frames */
 } nd_clip_options;
+
+/* What a loader sampled and drew, for logs and tests. */
+typedef struct nd_clip_trace {
+    int *indices;              /* T sampled frame indices; set by the caller (NULL: skip) */
+    nd_augment_params augment; /* training draws (unset in test mode) */
+} nd_clip_trace;
 
 /* Return values of the loaders besides -1 (error, nd_fail set). */
 #define ND_CLIP_LOADED 0
@@ -31,12 +38,12 @@ int nd_clip_sample(int *indices, int n, const nd_clip_options *options, nd_rng *
  * from rng after the sampling draws, shared by all frames) or test-resizes
  * each frame. In training, a frame whose size differs from the first sampled
  * frame's is first resized to that size, with a warning. rng may be NULL in
- * test mode. indices (may be NULL) receives the T sampled indices. */
-int nd_clip_load_files(float *out, int *indices, const char *const *paths, int n,
+ * test mode. trace (may be NULL) receives the indices and draws. */
+int nd_clip_load_files(float *out, nd_clip_trace *trace, const char *const *paths, int n,
                        const nd_clip_options *options, nd_rng *rng);
 
 /* Same as nd_clip_load_files for frames already decoded (video). */
-int nd_clip_load_frames(float *out, int *indices, const nd_image *frames, int n,
+int nd_clip_load_frames(float *out, nd_clip_trace *trace, const nd_image *frames, int n,
                         const nd_clip_options *options, nd_rng *rng, const char *clip_name);
 
 #endif

@@ -6,7 +6,8 @@
  *   hflip IN OUT.ppm | brightness IN FACTOR OUT.ppm | rotate IN DEGREES OUT.ppm
  *   sample test|train N T SEED [POLICY]        (prints JSON)
  *   augment IN S SEED OUT.ppm                  (prints the draws as JSON)
- *   clip test|train T S POLICY SEED OUT.f32 FRAME...  (prints JSON)
+ *   clip test|train T S POLICY SEED OUT.f32 FRAME...  (prints indices and draws
+ *                                                      as JSON)
  * Images are read with nd_image_load and written as binary PPM. Exit status:
  * 0 ok, 1 failure (message on stderr), 2 usage error. */
 #include <stdio.h>
@@ -57,6 +58,13 @@ static void print_indices(const int *indices, int t) {
     printf("]");
 }
 
+static void print_params(const nd_augment_params *p) {
+    printf("{\"top\": %d, \"left\": %d, \"height\": %d, \"width\": %d, \"flip\": %d, "
+           "\"brightness\": %.17g, \"angle\": %.17g}",
+           p->crop_top, p->crop_left, p->crop_height, p->crop_width, p->flip, p->brightness,
+           p->angle);
+}
+
 static int cmd_sample(int argc, char **argv) {
     if (argc < 6)
         return usage();
@@ -93,10 +101,8 @@ static int cmd_augment(int argc, char **argv) {
     nd_augment_params p;
     nd_augment_draw(&p, src.width, src.height, &rng);
     nd_augment_apply(&result, &src, &p, atoi(argv[3]));
-    printf("{\"top\": %d, \"left\": %d, \"height\": %d, \"width\": %d, \"flip\": %d, "
-           "\"brightness\": %.17g, \"angle\": %.17g}\n",
-           p.crop_top, p.crop_left, p.crop_height, p.crop_width, p.flip, p.brightness,
-           p.angle);
+    print_params(&p);
+    printf("\n");
     return finish(argv[5], &src, &result);
 }
 
@@ -112,7 +118,8 @@ static int cmd_clip(int argc, char **argv) {
     size_t floats = (size_t)options.frames * 3 * options.size * options.size;
     float *out = nd_malloc(sizeof(float) * floats);
     int *indices = nd_malloc(sizeof(int) * (size_t)options.frames);
-    int rc = nd_clip_load_files(out, indices, (const char *const *)argv + 8, argc - 8,
+    nd_clip_trace trace = {indices, {0}};
+    int rc = nd_clip_load_files(out, &trace, (const char *const *)argv + 8, argc - 8,
                                 &options, &rng);
     if (rc == ND_CLIP_LOADED) {
         FILE *fp = fopen(argv[7], "wb");
@@ -124,6 +131,10 @@ static int cmd_clip(int argc, char **argv) {
         if (rc == ND_CLIP_LOADED) {
             printf(", ");
             print_indices(indices, options.frames);
+        }
+        if (rc == ND_CLIP_LOADED && options.train) {
+            printf(", \"augment\": ");
+            print_params(&trace.augment);
         }
         printf("}\n");
     }
