@@ -62,7 +62,7 @@ int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o) {
     case ND_OPT_FRAMES:
         return parse_positive(arg, "--frames", &o->frames) == 0 ? 1 : -1;
     case ND_OPT_SHORT_CLIPS:
-        if (nd_short_clips_parse(arg, &o->short_clips) == 0)
+        if (nd_short_clip_parse(arg, &o->short_clips) == 0)
             return 1;
         fprintf(stderr, "nrdfer data: %s\n", nd_last_error());
         return -1;
@@ -288,7 +288,7 @@ static void print_text(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]
             printf("  frames per clip: min %d, median %d, max %d\n", t->min_frames,
                    t->median_frames, t->max_frames);
         printf("  short clips (fewer than %d frames): %d, policy %s", o->frames, sp->short_clips,
-               nd_short_clips_name(o->short_clips));
+               nd_short_clip_name(o->short_clips));
         if (sp->dropped_short)
             printf(", %d dropped", sp->dropped_short);
         printf("\n");
@@ -329,7 +329,7 @@ static void print_json(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]
     cJSON_AddStringToObject(j, "root", ds->root);
     cJSON_AddNumberToObject(j, "fold", o->fold);
     cJSON_AddNumberToObject(j, "frames", o->frames);
-    cJSON_AddStringToObject(j, "short_clip_policy", nd_short_clips_name(o->short_clips));
+    cJSON_AddStringToObject(j, "short_clip_policy", nd_short_clip_name(o->short_clips));
     cJSON *classes = cJSON_AddArrayToObject(j, "classes");
     for (int c = 0; c < ds->num_classes; c++)
         cJSON_AddItemToArray(classes, cJSON_CreateString(ds->labels[c]));

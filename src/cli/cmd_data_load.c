@@ -46,7 +46,8 @@ static void load_usage(FILE *out) {
             "  --seed S             shuffle and augmentation seed (default 0)\n"
             "  --epochs E           epochs to run (default 1)\n"
             "  --shuffle            shuffle the order by (seed, epoch)\n"
-            "  --augment            training augmentation and training frame sampling\n"
+            "  --train-mode         training frame sampling and augmentation (default: test\n"
+            "                       sampling and resize)\n"
             "  --drop-last          drop a last batch smaller than B\n"
             "  --print-batches      print one line per batch\n"
             "  --dump FILE          write every batch's clips as raw float32 [B][T][3][S][S],\n"
@@ -63,7 +64,7 @@ enum {
     OPT_SEED,
     OPT_EPOCHS,
     OPT_SHUFFLE,
-    OPT_AUGMENT,
+    OPT_TRAIN_MODE,
     OPT_DROP_LAST,
     OPT_PRINT,
     OPT_DUMP,
@@ -94,7 +95,7 @@ int nd_cmd_data_load(int argc, char **argv) {
         {"seed", required_argument, 0, OPT_SEED},
         {"epochs", required_argument, 0, OPT_EPOCHS},
         {"shuffle", no_argument, 0, OPT_SHUFFLE},
-        {"augment", no_argument, 0, OPT_AUGMENT},
+        {"train-mode", no_argument, 0, OPT_TRAIN_MODE},
         {"drop-last", no_argument, 0, OPT_DROP_LAST},
         {"print-batches", no_argument, 0, OPT_PRINT},
         {"dump", required_argument, 0, OPT_DUMP},
@@ -155,9 +156,8 @@ int nd_cmd_data_load(int argc, char **argv) {
         case OPT_SHUFFLE:
             lo.shuffle = 1;
             break;
-        case OPT_AUGMENT:
-            lo.augment = 1;
-            lo.random_sampling = 1;
+        case OPT_TRAIN_MODE:
+            lo.train = 1;
             break;
         case OPT_DROP_LAST:
             lo.drop_last = 1;

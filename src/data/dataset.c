@@ -21,29 +21,11 @@ void nd_dataset_options_init(nd_dataset_options *options) {
     memset(options, 0, sizeof *options);
     options->fold = 1;
     options->frames = 16;
-    options->short_clips = ND_SHORT_CLIPS_SAMPLE;
+    options->short_clips = ND_SHORT_CLIP_SAMPLE;
     options->bad_clips = ND_BAD_CLIPS_ERROR;
 }
 
 /* ---- Policies ---- */
-
-static const char *const short_clip_names[] = {"sample", "pad-last", "loop", "drop", "error"};
-
-int nd_short_clips_parse(const char *text, nd_short_clips *policy) {
-    for (int i = 0; i < 5; i++) {
-        if (!strcmp(text, short_clip_names[i])) {
-            *policy = (nd_short_clips)i;
-            return 0;
-        }
-    }
-    return nd_fail("invalid short-clip policy '%s': use sample, pad-last, loop, drop or error",
-                   text);
-}
-
-const char *nd_short_clips_name(nd_short_clips policy) {
-    ND_ASSERT(policy >= 0 && policy < 5);
-    return short_clip_names[policy];
-}
 
 int nd_bad_clips_parse(const char *text, nd_bad_clips *policy) {
     if (!strcmp(text, "error")) {
@@ -366,13 +348,13 @@ static void check_short_clips(nd_dataset *ds) {
             if (c->video || c->num_frames >= o->frames)
                 continue;
             sp->short_clips++;
-            if (o->short_clips == ND_SHORT_CLIPS_ERROR) {
+            if (o->short_clips == ND_SHORT_CLIP_ERROR) {
                 nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, c->id,
                                    "short clip: %d frames, fewer than %d (policy error)",
                                    c->num_frames, o->frames);
                 flags[i] = 1;
                 sp->skipped_bad++;
-            } else if (o->short_clips == ND_SHORT_CLIPS_DROP) {
+            } else if (o->short_clips == ND_SHORT_CLIP_DROP) {
                 nd_dataset_problem(ds, ND_SEVERITY_WARNING, s, c->id,
                                    "short clip: %d frames, fewer than %d; dropped",
                                    c->num_frames, o->frames);
@@ -382,7 +364,7 @@ static void check_short_clips(nd_dataset *ds) {
                 nd_dataset_problem(ds, ND_SEVERITY_WARNING, s, c->id,
                                    "short clip: %d frames, fewer than %d; policy %s",
                                    c->num_frames, o->frames,
-                                   nd_short_clips_name(o->short_clips));
+                                   nd_short_clip_name(o->short_clips));
             }
         }
         remove_flagged(sp, flags);
@@ -390,7 +372,7 @@ static void check_short_clips(nd_dataset *ds) {
         if (sp->short_clips)
             nd_log_info("%s split: %d clips shorter than %d frames, policy %s%s",
                         split_name(s), sp->short_clips, o->frames,
-                        nd_short_clips_name(o->short_clips),
+                        nd_short_clip_name(o->short_clips),
                         sp->dropped_short ? " (dropped)" : "");
     }
 }

@@ -23,17 +23,8 @@
 
 #include <stdint.h>
 
+#include "data/sampling.h"
 #include "nrdfer.h"
-
-/* What happens to clips with fewer frames than the model's T. The loader
- * applies sample, pad-last and loop; the reader applies drop and error. */
-typedef enum nd_short_clips {
-    ND_SHORT_CLIPS_SAMPLE,   /* model.md sampling formulas as they are */
-    ND_SHORT_CLIPS_PAD_LAST, /* repeat the last frame up to T frames */
-    ND_SHORT_CLIPS_LOOP,     /* repeat the clip from its start up to T frames */
-    ND_SHORT_CLIPS_DROP,     /* remove the clip from its split (logged, counted) */
-    ND_SHORT_CLIPS_ERROR     /* a short clip is an error */
-} nd_short_clips;
 
 /* What happens to a clip with a problem (missing frames, bad label, a frame
  * that fails to decode). */
@@ -52,7 +43,8 @@ typedef struct nd_dataset_options {
     const char *train_list;    /* list: training list file */
     const char *test_list;     /* list: test list file (optional) */
     const char *strip_prefix;  /* list: "OLD=NEW", or "OLD" replaced by root */
-    nd_short_clips short_clips; /* default ND_SHORT_CLIPS_SAMPLE */
+    nd_short_clip_policy short_clips; /* default ND_SHORT_CLIP_SAMPLE; the reader
+                                         applies drop and error, the loader the rest */
     nd_bad_clips bad_clips;     /* default ND_BAD_CLIPS_ERROR */
     int frames;                 /* T: a clip with fewer frames is short (16) */
     int collect;                /* 1: keep bad clips out without failing or logging
@@ -117,11 +109,9 @@ void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split, const c
 /* Counts the error-level problems. */
 int nd_dataset_error_count(const nd_dataset *dataset);
 
-/* Parses policy names: sample|pad-last|loop|drop|error and error|skip.
- * Returns 0, or -1 with nd_fail() listing the accepted names. */
-int nd_short_clips_parse(const char *text, nd_short_clips *policy);
+/* Parses a bad-clip policy name, error or skip. Returns 0, or -1 with
+ * nd_fail() listing the accepted names. */
 int nd_bad_clips_parse(const char *text, nd_bad_clips *policy);
-const char *nd_short_clips_name(nd_short_clips policy);
 
 /* Splits the training clips into a training part and a validation part,
  * stratified: from each class, round(fraction * clips of that class) clips

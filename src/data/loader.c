@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/image.h"
+#include "data/clip.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/rng.h"
@@ -64,52 +64,21 @@ void nd_loader_options_init(nd_loader_options *o) {
 
 /* ---- Decoding one clip ---- */
 
-/* Test sampling of model.md for a clip of n frames, U = T / 2 segments of
- * 2 frames: offset k = floor(tick / 2 + tick * k), tick = (n - 1) / U. */
-static void sample_test_frames(int *indices, int n, int t) {
-    int u = t / 2;
-    for (int k = 0; k < u; k++) {
-        int p = 0;
-        if (n > u + 1) {
-            double tick = (double)(n - 1) / u;
-            p = (int)(tick / 2.0 + tick * k);
-        }
-        indices[2 * k] = p;
-        indices[2 * k + 1] = p + 1 < n ? p + 1 : p;
-    }
-}
-
-/* Loads one clip into out [T][3][S][S].
- * TODO: stand-in until data/clip.h (sampling, augmentation and PIL-exact
- * resizing) is merged: test sampling and a nearest-neighbour resize only;
- * rng, augment and random_sampling are not used yet. */
+/* Loads one clip into out [T][3][S][S] through the frame pipeline: sampling
+ * after the short-clip policy, decoding, augmentation or test transform. */
 static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out) {
     if (clip->video)
         return nd_fail("clip %s is a video (%s): video clips need the video decoder", clip->id,
                        clip->video);
-    int t = l->opt.frames, s = l->opt.image_size;
-    int *indices = nd_malloc(sizeof *indices * (size_t)t);
-    sample_test_frames(indices, clip->num_frames, t);
-
-    for (int f = 0; f < t; f++) {
-        nd_image image;
-        if (nd_image_load(clip->frames[indices[f]], &image) != 0) {
-            free(indices);
-            return nd_fail("clip %s: %s", clip->id, nd_last_error());
-        }
-        float *dst = out + (size_t)f * 3 * s * s;
-        for (int y = 0; y < s; y++) {
-            int sy = y * image.height / s;
-            for (int x = 0; x < s; x++) {
-                int sx = x * image.width / s;
-                const uint8_t *px = image.rgb + ((size_t)sy * image.width + sx) * 3;
-                for (int c = 0; c < 3; c++)
-                    dst[((size_t)c * s + y) * s + x] = px[c] / 255.0f;
-            }
-        }
-        nd_image_free(&image);
-    }
-    free(indices);
+    nd_clip_options co = {l->opt.train, l->opt.frames, l->opt.image_size,
+                          l->ds->options.short_clips};
+    int rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames, clip->num_frames,
+                                &co, rng);
+    if (rc == ND_CLIP_DROPPED)
+        return nd_fail("clip %s: %d frames, fewer than %d, and the short-clip policy is drop",
+                       clip->id, clip->num_frames, l->opt.frames);
+    if (rc != ND_CLIP_LOADED)
+        return nd_fail("clip %s: %s", clip->id, nd_last_error());
     return 0;
 }
 

@@ -32,8 +32,8 @@ typedef struct nd_loader_options {
     int drop_last;       /* 1: drop a last batch smaller than B (default 0) */
     int shuffle;         /* 1: order shuffled by (seed, epoch) (default 0) */
     uint64_t seed;       /* shuffle and per-clip random draws (default 0) */
-    int augment;         /* 1: training augmentation (default 0) */
-    int random_sampling; /* 1: training frame sampling, 0: test sampling */
+    int train;           /* 1: training frame sampling and augmentation, 0: test
+                            sampling and resize (default 0) */
     int frames;          /* T (default 16) */
     int image_size;      /* S (default 112) */
     int threads;         /* worker threads; 0 loads in the calling thread (default 2) */
