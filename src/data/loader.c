@@ -82,21 +82,21 @@ static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float
     return 0;
 }
 
-/* Loads the clip at order position p into its slot; called without the
- * lock held. Safe because the slot is BUSY and owned by this thread. */
-static void fill_slot(nd_loader *l, int position, int epoch) {
+/* Loads the clip at order position p into its slot's data, or its error
+ * message into slot->error; called without the lock held, which is safe
+ * because the slot is BUSY and owned by this thread. The caller then sets
+ * the state under the lock. Returns SLOT_READY or SLOT_FAILED. */
+static enum slot_state fill_slot(nd_loader *l, int position, int epoch) {
     slot *sl = &l->slots[position % l->capacity];
     int clip_index = l->order[position];
     const nd_clip *clip = &l->ds->splits[l->split].clips[clip_index];
     nd_rng rng;
     nd_rng_seed(&rng, nd_rng_derive(l->opt.seed, (uint64_t)epoch, (uint64_t)clip_index));
-    if (load_clip(l, clip, &rng, sl->data) == 0) {
-        sl->state = SLOT_READY;
-    } else {
-        free(sl->error);
-        sl->error = nd_strdup(nd_last_error());
-        sl->state = SLOT_FAILED;
-    }
+    if (load_clip(l, clip, &rng, sl->data) == 0)
+        return SLOT_READY;
+    free(sl->error);
+    sl->error = nd_strdup(nd_last_error());
+    return SLOT_FAILED;
 }
 
 /* ---- Worker threads ---- */
@@ -120,9 +120,10 @@ static void *worker_main(void *arg) {
         l->in_flight++;
         pthread_mutex_unlock(&l->mutex);
 
-        fill_slot(l, position, epoch);
+        enum slot_state state = fill_slot(l, position, epoch);
 
         pthread_mutex_lock(&l->mutex);
+        sl->state = state;
         l->in_flight--;
         pthread_cond_broadcast(&l->clip_done);
     }
@@ -266,8 +267,9 @@ static slot *wait_for_clip(nd_loader *l) {
         sl->state = SLOT_BUSY;
         sl->position = l->consume;
         pthread_mutex_unlock(&l->mutex);
-        fill_slot(l, l->consume, l->epoch);
+        enum slot_state state = fill_slot(l, l->consume, l->epoch);
         pthread_mutex_lock(&l->mutex);
+        sl->state = state;
         return sl;
     }
     while (!(sl->state == SLOT_READY || sl->state == SLOT_FAILED) ||
