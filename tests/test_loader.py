@@ -62,7 +62,7 @@ def make_dataset(root, bad_clip=None):
                 open(path, "wb").write(data[:40])
 
 
-def test_indices(n, t):
+def sampled_indices(n, t):
     """model.md test sampling: U = T / 2 segments of V = 2 frames."""
     u = t // 2
     out = []
@@ -77,7 +77,7 @@ def test_indices(n, t):
 
 def expected_clip(c):
     clip = np.zeros((T, 3, S, S), np.float32)
-    for f, i in enumerate(test_indices(LENGTHS[c], T)):
+    for f, i in enumerate(sampled_indices(LENGTHS[c], T)):
         for ch, v in enumerate(colour(c, i)):
             clip[f, ch] = np.float32(v) / np.float32(255)
     return clip
@@ -133,7 +133,7 @@ def main():
         check(rc == 0, f"test split load: exit {rc}\n{out}")
         if rc == 0:
             data = np.fromfile(dump, np.float32).reshape(T, 3, S, S)
-            for f, i in enumerate(test_indices(16, T)):
+            for f, i in enumerate(sampled_indices(16, T)):
                 ref = np.asarray(noise_frame(i).resize((S, S), Image.BILINEAR), np.float32)
                 ref = ref.transpose(2, 0, 1) / np.float32(255)
                 diff = float(np.abs(data[f] - ref).max())

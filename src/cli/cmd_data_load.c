@@ -1,5 +1,5 @@
 /* nrdfer data load: runs the threaded loader alone, to measure its speed
- * (clips/s) and to print what each batch holds (indices, labels and a hash
+ * (clips/s) and to print what each batch contains (indices, labels and a hash
  * of the floats), so that runs with different thread counts can be compared. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -32,27 +32,29 @@ static double now_seconds(void) {
 }
 
 static void load_usage(FILE *out) {
-    fprintf(out,
-            "usage: nrdfer data load --dataset NAME --root DIR [options]\n\n"
-            "Runs the threaded loader alone over one split and prints clips per second;\n"
-            "with --print-batches, one line per batch: clip indices, labels and a hash\n"
-            "of the clip floats (equal hashes mean equal batches).\n\n"
-            "options:\n" ND_DATASET_OPTIONS_HELP
-            "  --split NAME         train or test (default train)\n"
-            "  --batch B            clips per batch (default 32)\n"
-            "  --size S             frame size in pixels after resizing (default 112)\n"
-            "  --threads N          loader threads; 0 loads in the main thread (default 2)\n"
-            "  --prefetch N         clips decoded ahead (default max(B, 2 x threads))\n"
-            "  --seed S             shuffle and augmentation seed (default 0)\n"
-            "  --epochs E           epochs to run (default 1)\n"
-            "  --shuffle            shuffle the order by (seed, epoch)\n"
-            "  --train-mode         training frame sampling and augmentation (default: test\n"
-            "                       sampling and resize)\n"
-            "  --drop-last          drop a last batch smaller than B\n"
-            "  --print-batches      print one line per batch\n"
-            "  --dump FILE          write every batch's clips as raw float32 [B][T][3][S][S],\n"
-            "                       batch after batch (native byte order)\n"
-            "  --help               print this help\n");
+    fprintf(
+        out,
+        "usage: nrdfer data load --dataset NAME --root DIR [options]\n\n"
+        "Runs the threaded loader alone over one split and prints clips per second;\n"
+        "with --print-batches, one line per batch: clip indices, labels and a hash\n"
+        "of the clip floats (equal hashes mean equal batches).\n\n"
+        "options:\n" ND_DATASET_OPTIONS_HELP
+        "  --split NAME         train or test (default train)\n"
+        "  --batch B            clips per batch (default 32)\n"
+        "  --size S             frame size in pixels after resizing (default 112)\n"
+        "  --threads N          loader threads; 0 loads in the main thread (default 2)\n"
+        "  --prefetch N         clips decoded ahead (default max(B, 2 x threads))\n"
+        "  --seed S             shuffle and augmentation seed (default 0)\n"
+        "  --epochs E           epochs to run (default 1)\n"
+        "  --shuffle            shuffle the order by (seed, epoch)\n"
+        "  --train-mode         training frame sampling and augmentation (default: test\n"
+        "                       sampling and resize)\n"
+        "  --drop-last          drop a last batch smaller than B\n"
+        "  --print-batches      print one line per batch\n"
+        "  --dump FILE          write every batch's clips as raw float32 "
+        "[B][T][3][S][S],\n"
+        "                       batch after batch (native byte order)\n"
+        "  --help               print this help\n");
 }
 
 enum {
@@ -72,11 +74,13 @@ enum {
 };
 
 /* Parses a whole number in [lo, hi]; prints the error. */
-static int parse_int_option(const char *arg, const char *name, long lo, long hi, long *value) {
+static int parse_int_option(const char *arg, const char *name, long lo, long hi,
+                            long *value) {
     char *end;
     long v = strtol(arg, &end, 10);
     if (!*arg || *end || v < lo || v > hi) {
-        fprintf(stderr, "nrdfer data load: invalid %s '%s': use a whole number in %ld..%ld\n",
+        fprintf(stderr,
+                "nrdfer data load: invalid %s '%s': use a whole number in %ld..%ld\n",
                 name, arg, lo, hi);
         return -1;
     }
@@ -119,7 +123,8 @@ int nd_cmd_data_load(int argc, char **argv) {
         switch (c) {
         case OPT_SPLIT:
             if (strcmp(optarg, "train") && strcmp(optarg, "test")) {
-                fprintf(stderr, "nrdfer data load: invalid --split '%s': use train or test\n",
+                fprintf(stderr,
+                        "nrdfer data load: invalid --split '%s': use train or test\n",
                         optarg);
                 return ND_EXIT_USAGE;
             }
@@ -228,7 +233,8 @@ int nd_cmd_data_load(int argc, char **argv) {
             printf(" labels");
             for (int i = 0; i < b.count; i++)
                 printf(" %d", b.labels[i]);
-            printf(" hash %016" PRIx64 "\n", hash_floats(b.clips, clip_floats * (size_t)b.count));
+            printf(" hash %016" PRIx64 "\n",
+                   hash_floats(b.clips, clip_floats * (size_t)b.count));
         }
         if (rc < 0) {
             fprintf(stderr, "nrdfer data load: %s\n", nd_last_error());
@@ -242,9 +248,10 @@ int nd_cmd_data_load(int argc, char **argv) {
     } else if (dump_path && status != ND_EXIT_OK) {
         nd_atomic_abort(&dump);
     }
-    printf("loaded %ld clips in %.2f s: %.1f clips/s (T %d, S %d, %d threads, %d skipped)\n",
-           clips, seconds, seconds > 0 ? clips / seconds : 0.0, lo.frames, lo.image_size,
-           lo.threads, nd_loader_skipped(loader));
+    printf(
+        "loaded %ld clips in %.2f s: %.1f clips/s (T %d, S %d, %d threads, %d skipped)\n",
+        clips, seconds, seconds > 0 ? clips / seconds : 0.0, lo.frames, lo.image_size,
+        lo.threads, nd_loader_skipped(loader));
     nd_loader_free(loader);
     nd_dataset_free(ds);
     return status;

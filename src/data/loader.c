@@ -68,15 +68,16 @@ void nd_loader_options_init(nd_loader_options *o) {
  * after the short-clip policy, decoding, augmentation or test transform. */
 static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out) {
     if (clip->video)
-        return nd_fail("clip %s is a video (%s): video clips need the video decoder", clip->id,
-                       clip->video);
+        return nd_fail("clip %s is a video (%s): video clips need the video decoder",
+                       clip->id, clip->video);
     nd_clip_options co = {l->opt.train, l->opt.frames, l->opt.image_size,
                           l->ds->options.short_clips};
-    int rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames, clip->num_frames,
-                                &co, rng);
+    int rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames,
+                                clip->num_frames, &co, rng);
     if (rc == ND_CLIP_DROPPED)
-        return nd_fail("clip %s: %d frames, fewer than %d, and the short-clip policy is drop",
-                       clip->id, clip->num_frames, l->opt.frames);
+        return nd_fail(
+            "clip %s: %d frames, fewer than %d, and the short-clip policy is drop",
+            clip->id, clip->num_frames, l->opt.frames);
     if (rc != ND_CLIP_LOADED)
         return nd_fail("clip %s: %s", clip->id, nd_last_error());
     return 0;
@@ -133,8 +134,8 @@ static void *worker_main(void *arg) {
 
 /* ---- Creating and freeing ---- */
 
-nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices, int count,
-                            const nd_loader_options *options) {
+nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
+                            int count, const nd_loader_options *options) {
     const nd_loader_options *o = options;
     if (split != ND_SPLIT_TRAIN && split != ND_SPLIT_TEST) {
         nd_fail("invalid split %d for the loader", split);
@@ -143,16 +144,18 @@ nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
     const nd_split *sp = &ds->splits[split];
     if (o->batch_size < 1 || o->frames < 2 || o->frames % 2 || o->image_size < 1 ||
         o->threads < 0 || o->prefetch < 0) {
-        nd_fail("invalid loader options: batch %d (>= 1), frames %d (even, >= 2), size %d "
-                "(>= 1), threads %d (>= 0), prefetch %d (>= 0)",
-                o->batch_size, o->frames, o->image_size, o->threads, o->prefetch);
+        nd_fail(
+            "invalid loader options: batch %d (>= 1), frames %d (even, >= 2), size %d "
+            "(>= 1), threads %d (>= 0), prefetch %d (>= 0)",
+            o->batch_size, o->frames, o->image_size, o->threads, o->prefetch);
         return NULL;
     }
     if (!indices)
         count = sp->count;
     for (int i = 0; indices && i < count; i++) {
         if (indices[i] < 0 || indices[i] >= sp->count) {
-            nd_fail("clip index %d is outside the split (0..%d)", indices[i], sp->count - 1);
+            nd_fail("clip index %d is outside the split (0..%d)", indices[i],
+                    sp->count - 1);
             return NULL;
         }
     }
@@ -299,7 +302,7 @@ int nd_loader_next(nd_loader *l, nd_batch *batch) {
                 pthread_mutex_unlock(&l->mutex);
                 return -1;
             }
-            nd_log_warn("skipped clip %s: %s", clip->id, sl->error);
+            nd_log_warn("skipped %s", sl->error);
             l->skipped++;
         } else {
             memcpy(l->batch.clips + (size_t)filled * l->clip_floats, sl->data,

@@ -28,16 +28,16 @@
 #include "data/dataset.h"
 
 typedef struct nd_loader_options {
-    int batch_size;      /* B (default 32) */
-    int drop_last;       /* 1: drop a last batch smaller than B (default 0) */
-    int shuffle;         /* 1: order shuffled by (seed, epoch) (default 0) */
-    uint64_t seed;       /* shuffle and per-clip random draws (default 0) */
-    int train;           /* 1: training frame sampling and augmentation, 0: test
-                            sampling and resize (default 0) */
-    int frames;          /* T (default 16) */
-    int image_size;      /* S (default 112) */
-    int threads;         /* worker threads; 0 loads in the calling thread (default 2) */
-    int prefetch;        /* clips decoded ahead (default: max(B, 2 * threads)) */
+    int batch_size; /* B (default 32) */
+    int drop_last;  /* 1: drop a last batch smaller than B (default 0) */
+    int shuffle;    /* 1: order shuffled by (seed, epoch) (default 0) */
+    uint64_t seed;  /* shuffle and per-clip random draws (default 0) */
+    int train;      /* 1: training frame sampling and augmentation, 0: test
+                       sampling and resize (default 0) */
+    int frames;     /* T (default 16) */
+    int image_size; /* S (default 112) */
+    int threads;    /* worker threads; 0 loads in the calling thread (default 2) */
+    int prefetch;   /* clips decoded ahead (default: max(B, 2 * threads)) */
     nd_bad_clips bad_clips; /* default ND_BAD_CLIPS_ERROR */
 } nd_loader_options;
 
@@ -55,11 +55,13 @@ typedef struct nd_loader nd_loader;
 void nd_loader_options_init(nd_loader_options *options);
 
 /* Creates a loader over split (ND_SPLIT_*) of ds, restricted to indices
- * (count entries, indices into the split's clips, repeats allowed) or over
- * the whole split when indices is NULL. ds must outlive the loader. Starts
- * the worker threads. Returns NULL with nd_fail() on invalid options. */
-nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices, int count,
-                            const nd_loader_options *options);
+ * (count entries, indices into the split's clips) or over the whole split
+ * when indices is NULL. Repeats are allowed.
+ * NOTE: a clip listed twice gets the same random draws both times in an
+ * epoch, because its stream is (seed, epoch, clip index). ds must outlive the loader.
+ * Starts the worker threads. Returns NULL with nd_fail() on invalid options. */
+nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
+                            int count, const nd_loader_options *options);
 
 /* Starts an epoch at order position `position` (0 for the start; resuming
  * passes the value nd_loader_position returned). Waits for work in flight. */
