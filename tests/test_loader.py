@@ -150,6 +150,54 @@ def main():
                                                         "rb").read(),
                   "train mode gives the same pixels as test mode")
 
+        # Random sampling without augmentation: every frame is an unchanged
+        # clip frame, in segment order, from model.md's training ranges.
+        dump = os.path.join(tmp, "random_sampling.f32")
+        rc, batches, out = load(root, "--batch", "4", "--train-mode", "--augment", "off",
+                                "--seed", "3", dump=dump)
+        check(rc == 0, f"random sampling load: exit {rc}\n{out}")
+        if rc == 0:
+            data = np.fromfile(dump, np.float32).reshape(n, T, 3, S, S)
+            differs = False
+            for c in range(n):
+                got = []
+                for f in range(T):
+                    g = int(round(float(data[c, f, 1, 0, 0]) * 255))
+                    frame = [i for i in range(LENGTHS[c]) if (i * 7) % 256 == g]
+                    check(len(frame) == 1, f"clip {c} frame {f}: green {g} is no frame")
+                    if len(frame) != 1:
+                        break
+                    want = np.float32(colour(c, frame[0])[0]) / np.float32(255)
+                    check(float(np.abs(data[c, f] - data[c, f, :, :1, :1]).max()) == 0,
+                          f"clip {c} frame {f} is not uniform")
+                    check(data[c, f, 0, 0, 0] == want, f"clip {c} frame {f}: red changed")
+                    got.append(frame[0])
+                if len(got) != T:
+                    continue
+                u, nf = T // 2, LENGTHS[c]
+                avg = (nf - 1) // u
+                for k in range(u):
+                    p, q = got[2 * k], got[2 * k + 1]
+                    check(q == min(p + 1, nf - 1), f"clip {c} segment {k}: frames {p}, {q}")
+                    if avg > 0:
+                        check(k * avg <= p < (k + 1) * avg,
+                              f"clip {c} segment {k}: offset {p} outside its range")
+                differs |= got != sampled_indices(nf, T)
+            check(differs, "random sampling gave the test indices for every clip")
+
+        # Test sampling with augmentation: same batches for 1 and 2 threads,
+        # pixels unlike the plain test clips.
+        mixed = []
+        for threads in (1, 2):
+            dump = os.path.join(tmp, f"augment_only{threads}.f32")
+            rc, batches, out = load(root, "--batch", "4", "--train-mode", "--sampling",
+                                    "test", "--threads", str(threads), dump=dump)
+            check(rc == 0, f"augment-only load: exit {rc}\n{out}")
+            mixed.append(open(dump, "rb").read() if rc == 0 else b"")
+        check(mixed[0] == mixed[1], "augment-only clips differ between 1 and 2 threads")
+        check(mixed[0] != open(os.path.join(tmp, "plain.f32"), "rb").read(),
+              "augment-only clips equal the plain test clips")
+
         # Shuffled, 2 epochs: identical batches for 0 to 3 threads.
         runs = {}
         for threads in (0, 1, 2, 3):

@@ -70,6 +70,8 @@ enum {
     OPT_DROP_LAST,
     OPT_PRINT,
     OPT_DUMP,
+    OPT_AUGMENT,
+    OPT_SAMPLING,
     OPT_HELP
 };
 
@@ -103,6 +105,8 @@ int nd_cmd_data_load(int argc, char **argv) {
         {"drop-last", no_argument, 0, OPT_DROP_LAST},
         {"print-batches", no_argument, 0, OPT_PRINT},
         {"dump", required_argument, 0, OPT_DUMP},
+        {"augment", required_argument, 0, OPT_AUGMENT},
+        {"sampling", required_argument, 0, OPT_SAMPLING},
         {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
@@ -112,6 +116,7 @@ int nd_cmd_data_load(int argc, char **argv) {
     nd_loader_options_init(&lo);
     int split = ND_SPLIT_TRAIN, print = 0, c;
     const char *dump_path = NULL;
+    int augment = -1, sampling = -1; /* -1: as the mode sets it */
     long value, epochs = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
@@ -162,7 +167,8 @@ int nd_cmd_data_load(int argc, char **argv) {
             lo.shuffle = 1;
             break;
         case OPT_TRAIN_MODE:
-            lo.train = 1;
+            lo.augment = 1;
+            lo.random_sampling = 1;
             break;
         case OPT_DROP_LAST:
             lo.drop_last = 1;
@@ -172,6 +178,24 @@ int nd_cmd_data_load(int argc, char **argv) {
             break;
         case OPT_DUMP:
             dump_path = optarg;
+            break;
+        case OPT_AUGMENT:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+                fprintf(stderr,
+                        "nrdfer data load: invalid --augment '%s': use on or off\n",
+                        optarg);
+                return ND_EXIT_USAGE;
+            }
+            augment = !strcmp(optarg, "on");
+            break;
+        case OPT_SAMPLING:
+            if (strcmp(optarg, "random") && strcmp(optarg, "test")) {
+                fprintf(stderr,
+                        "nrdfer data load: invalid --sampling '%s': use random or test\n",
+                        optarg);
+                return ND_EXIT_USAGE;
+            }
+            sampling = !strcmp(optarg, "random");
             break;
         case OPT_HELP:
             load_usage(stdout);
@@ -187,6 +211,10 @@ int nd_cmd_data_load(int argc, char **argv) {
     }
     if (nd_data_check_required(&o, "load") != 0)
         return ND_EXIT_USAGE;
+    if (augment >= 0)
+        lo.augment = augment;
+    if (sampling >= 0)
+        lo.random_sampling = sampling;
     lo.frames = o.frames;
     lo.bad_clips = o.bad_clips;
 

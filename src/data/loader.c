@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/augment.h"
 #include "data/clip.h"
+#include "data/resize.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/rng.h"
@@ -64,16 +66,73 @@ void nd_loader_options_init(nd_loader_options *o) {
 
 /* ---- Decoding one clip ---- */
 
+/* Loads a clip whose sampling and transform modes differ (random sampling
+ * without augmentation, or test sampling with it): the steps of
+ * nd_clip_load_files with the sampling draws first, then the augmentation
+ * draw, so each mode draws from rng as the frame pipeline does. */
+static int load_clip_mixed(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
+                           float *out) {
+    int t = l->opt.frames, s = l->opt.image_size, n = clip->num_frames;
+    nd_clip_options co = {l->opt.random_sampling, t, s, l->ds->options.short_clips};
+    int *sampled = nd_malloc(sizeof *sampled * (size_t)t);
+    int rc = nd_clip_sample(sampled, n, &co, rng, clip->id);
+    if (rc != ND_CLIP_LOADED) {
+        free(sampled);
+        return rc;
+    }
+
+    /* Decode each distinct sampled frame once. */
+    nd_image *frames = nd_calloc((size_t)n, sizeof *frames);
+    for (int i = 0; i < t && rc == ND_CLIP_LOADED; i++) {
+        nd_image *frame = &frames[sampled[i]];
+        if (!frame->rgb && nd_image_load(clip->frames[sampled[i]], frame) != 0)
+            rc = -1;
+    }
+
+    /* One augmentation draw for the clip, sized by its first sampled frame. */
+    const nd_image *reference = &frames[sampled[0]];
+    nd_augment_params params;
+    if (rc == ND_CLIP_LOADED && l->opt.augment)
+        nd_augment_draw(&params, reference->width, reference->height, rng);
+    for (int i = 0; i < t && rc == ND_CLIP_LOADED; i++) {
+        const nd_image *frame = &frames[sampled[i]];
+        nd_image result, scaled = {0, 0, NULL};
+        if (!l->opt.augment) {
+            nd_test_transform(&result, frame, s);
+        } else {
+            if (frame->width != reference->width || frame->height != reference->height) {
+                nd_resize_bilinear(&scaled, frame, NULL, reference->width,
+                                   reference->height);
+                frame = &scaled;
+            }
+            nd_augment_apply(&result, frame, &params, s);
+            nd_image_free(&scaled);
+        }
+        nd_image_to_chw(out + (size_t)i * 3 * s * s, &result);
+        nd_image_free(&result);
+    }
+    for (int i = 0; i < n; i++)
+        nd_image_free(&frames[i]);
+    free(frames);
+    free(sampled);
+    return rc;
+}
+
 /* Loads one clip into out [T][3][S][S] through the frame pipeline: sampling
  * after the short-clip policy, decoding, augmentation or test transform. */
 static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out) {
     if (clip->video)
         return nd_fail("clip %s is a video (%s): video clips need the video decoder",
                        clip->id, clip->video);
-    nd_clip_options co = {l->opt.train, l->opt.frames, l->opt.image_size,
-                          l->ds->options.short_clips};
-    int rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames,
+    int rc;
+    if (l->opt.augment == l->opt.random_sampling) {
+        nd_clip_options co = {l->opt.augment, l->opt.frames, l->opt.image_size,
+                              l->ds->options.short_clips};
+        rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames,
                                 clip->num_frames, &co, rng);
+    } else {
+        rc = load_clip_mixed(l, clip, rng, out);
+    }
     if (rc == ND_CLIP_DROPPED)
         return nd_fail(
             "clip %s: %d frames, fewer than %d, and the short-clip policy is drop",

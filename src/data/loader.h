@@ -28,16 +28,16 @@
 #include "data/dataset.h"
 
 typedef struct nd_loader_options {
-    int batch_size; /* B (default 32) */
-    int drop_last;  /* 1: drop a last batch smaller than B (default 0) */
-    int shuffle;    /* 1: order shuffled by (seed, epoch) (default 0) */
-    uint64_t seed;  /* shuffle and per-clip random draws (default 0) */
-    int train;      /* 1: training frame sampling and augmentation, 0: test
-                       sampling and resize (default 0) */
-    int frames;     /* T (default 16) */
-    int image_size; /* S (default 112) */
-    int threads;    /* worker threads; 0 loads in the calling thread (default 2) */
-    int prefetch;   /* clips decoded ahead (default: max(B, 2 * threads)) */
+    int batch_size;      /* B (default 32) */
+    int drop_last;       /* 1: drop a last batch smaller than B (default 0) */
+    int shuffle;         /* 1: order shuffled by (seed, epoch) (default 0) */
+    uint64_t seed;       /* shuffle and per-clip random draws (default 0) */
+    int augment;         /* 1: training augmentation, 0: test resize (default 0) */
+    int random_sampling; /* 1: training frame sampling, 0: test sampling (default 0) */
+    int frames;          /* T (default 16) */
+    int image_size;      /* S (default 112) */
+    int threads;         /* worker threads; 0 loads in the calling thread (default 2) */
+    int prefetch;        /* clips decoded ahead (default: max(B, 2 * threads)) */
     nd_bad_clips bad_clips; /* default ND_BAD_CLIPS_ERROR */
 } nd_loader_options;
 
