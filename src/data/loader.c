@@ -17,7 +17,7 @@
 
 enum slot_state { SLOT_EMPTY, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
 
-/* One prefetch slot: holds the clip at order position `position`. */
+/* One prefetch slot: the clip at order position `position`. */
 typedef struct slot {
     enum slot_state state;
     int position;
@@ -66,10 +66,9 @@ void nd_loader_options_init(nd_loader_options *o) {
 
 /* ---- Decoding one clip ---- */
 
-/* Loads a clip whose sampling and transform modes differ (random sampling
- * without augmentation, or test sampling with it): the steps of
- * nd_clip_load_files with the sampling draws first, then the augmentation
- * draw, so each mode draws from rng as the frame pipeline does. */
+/* Loads a clip whose sampling and transform modes differ: random sampling
+ * without augmentation, or test sampling with it. It follows the steps of
+ * nd_clip_load_files, drawing the sampling first and the augmentation second. */
 static int load_clip_mixed(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
                            float *out) {
     int t = l->opt.frames, s = l->opt.image_size, n = clip->num_frames;

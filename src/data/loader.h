@@ -2,10 +2,10 @@
  * threads (pthreads) into a bounded prefetch queue and hands them out in
  * batches of float clips [B][T][3][S][S].
  *
- * The batches do not depend on the thread count: the epoch's order comes
- * from a shuffle seeded by (seed, epoch), each clip's random draws come from
- * nd_rng_derive(seed, epoch, clip index), and batches are assembled in
- * order positions whichever worker finished first. A clip that fails to
+ * The batches do not depend on the thread count. The epoch's order comes
+ * from a shuffle seeded by (seed, epoch), and each clip's random draws come
+ * from nd_rng_derive(seed, epoch, clip index). Batches are assembled in
+ * order position, whichever worker finished first. A clip that fails to
  * load stops the epoch (ND_BAD_CLIPS_ERROR, naming the clip) or is logged,
  * counted and replaced by the next clip in the order (ND_BAD_CLIPS_SKIP).
  *
@@ -68,8 +68,9 @@ nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
 int nd_loader_start_epoch(nd_loader *loader, int epoch, int position);
 
 /* Fills batch with the next batch of the epoch. Returns 1 for a batch, 0
- * at the end of the epoch, -1 when a clip failed under ND_BAD_CLIPS_ERROR
- * (nd_fail() names the clip; the epoch cannot continue). */
+ * at the end of the epoch, and -1 when a clip failed under
+ * ND_BAD_CLIPS_ERROR. Then nd_fail() names the clip, and the epoch cannot
+ * continue until nd_loader_start_epoch. */
 int nd_loader_next(nd_loader *loader, nd_batch *batch);
 
 /* Returns the order position of the next clip to hand out: with the epoch,
