@@ -189,12 +189,15 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
     ND_ASSERT(dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(fpd, dnnl_query_src_md, 0),
                                      &c->src_md));
 
-    /* Backward by data and by weights, which take the forward as a hint. */
+    /* Backward by data and by weights, which take the forward as a hint.
+     * Each picks its own weight layout: forcing the forward's one makes
+     * oneDNN 2.6 fall back to its slow reference kernel for backward data. */
     if (with_backward) {
         DNNL_TRY(dnnl_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct,
-                                                          &c->src_md, &c->w_md, &c->dst_md,
+                                                          &c->src_md, &w_any, &c->dst_md,
                                                           strides, padding, padding));
         DNNL_TRY(dnnl_primitive_desc_create(&bpd, &bd, NULL, engine, fpd));
+        c->w_bwd_md = *dnnl_primitive_desc_query_md(bpd, dnnl_query_weights_md, 0);
         DNNL_TRY(dnnl_convolution_backward_weights_desc_init(
             &wdsc, dnnl_convolution_direct, &c->src_md, &w_any, NULL, &c->dst_md, strides,
             padding, padding));
@@ -208,8 +211,14 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
                 return -1;
             c->dw_kernel = alloc_md(&dw_md);
         }
+        c->w_bwd_same_layout = dnnl_memory_desc_equal(&c->w_bwd_md, &c->w_md);
+        if (!c->w_bwd_same_layout) {
+            c->w_bwd = alloc_md(&c->w_bwd_md);
+            if (nd_reorder_init(&c->w_to_bwd, &c->w_plain_md, &c->w_bwd_md))
+                return -1;
+        }
         if (memory(&c->m_dsrc, &c->src_md) || memory(&c->m_ddst, &c->dst_md) ||
-            memory(&c->m_dw, &dw_md))
+            memory(&c->m_dw, &dw_md) || memory(&c->m_w_bwd, &c->w_bwd_md))
             return -1;
     }
     if (make_primitive(&c->fwd, fpd))
@@ -230,6 +239,8 @@ void nd_conv_set_weights(nd_conv *c, const float *w_plain) {
         memcpy(c->w_kernel, w_plain, sizeof(float) * (size_t)c->oc * c->ic * c->k * c->k);
     else
         nd_reorder_run(&c->w_to_kernel, w_plain, c->w_kernel);
+    if (c->with_backward && !c->w_bwd_same_layout)
+        nd_reorder_run(&c->w_to_bwd, w_plain, c->w_bwd);
 }
 
 void nd_conv_forward(nd_conv *c, const float *src, float *dst) {
@@ -247,9 +258,9 @@ void nd_conv_backward(nd_conv *c, const float *src, const float *ddst, float *ds
     bind(c->m_ddst, ddst);
     if (dsrc) {
         bind(c->m_dsrc, dsrc);
-        bind(c->m_w, c->w_kernel);
+        bind(c->m_w_bwd, c->w_bwd_same_layout ? c->w_kernel : c->w_bwd);
         dnnl_exec_arg_t args[] = {{DNNL_ARG_DIFF_DST, c->m_ddst},
-                                  {DNNL_ARG_WEIGHTS, c->m_w},
+                                  {DNNL_ARG_WEIGHTS, c->m_w_bwd},
                                   {DNNL_ARG_DIFF_SRC, c->m_dsrc}};
         run(c->bwd_data, 3, args);
     }
@@ -265,15 +276,18 @@ void nd_conv_backward(nd_conv *c, const float *src, const float *ddst, float *ds
 
 void nd_conv_free(nd_conv *c) {
     dnnl_primitive_t prims[] = {c->fwd, c->bwd_data, c->bwd_weights};
-    dnnl_memory_t mems[] = {c->m_src, c->m_dst, c->m_w, c->m_dsrc, c->m_ddst, c->m_dw};
+    dnnl_memory_t mems[] = {c->m_src,  c->m_dst,  c->m_w, c->m_w_bwd,
+                            c->m_dsrc, c->m_ddst, c->m_dw};
     for (size_t i = 0; i < 3; i++)
         if (prims[i])
             dnnl_primitive_destroy(prims[i]);
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         if (mems[i])
             dnnl_memory_destroy(mems[i]);
     nd_reorder_free(&c->w_to_kernel);
+    nd_reorder_free(&c->w_to_bwd);
     nd_reorder_free(&c->dw_to_plain);
+    free(c->w_bwd);
     free(c->w_kernel);
     free(c->dw_kernel);
     memset(c, 0, sizeof *c);
