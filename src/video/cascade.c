@@ -261,6 +261,10 @@ void nd_cascade_free(nd_cascade *c) {
     free(c);
 }
 
+const char *nd_cascade_default_path(void) {
+    return NRDFER_OPENCV_DATA_DIR "/haarcascades/haarcascade_frontalface_alt2.xml";
+}
+
 void nd_cascade_window(const nd_cascade *c, int *width, int *height) {
     *width = c->win_w;
     *height = c->win_h;
@@ -281,6 +285,29 @@ void nd_rgb_to_grey(const uint8_t *rgb, int w, int h, uint8_t *grey) {
         const uint8_t *p = rgb + 3 * i;
         grey[i] = (uint8_t)((p[0] * 4899 + p[1] * 9617 + p[2] * 1868 + 8192) >> 14);
     }
+}
+
+void nd_grey_equalize(uint8_t *grey, int w, int h) {
+    size_t n = (size_t)w * h, hist[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        hist[grey[i]]++;
+
+    /* The darkest level present maps to 0, the cumulative count to 0..255. */
+    int first = 0;
+    while (first < 255 && hist[first] == 0)
+        first++;
+    if (hist[first] == n)
+        return;
+    uint8_t lut[256] = {0};
+    float scale = 255.0f / (float)(n - hist[first]);
+    size_t sum = 0;
+    for (int i = first + 1; i < 256; i++) {
+        sum += hist[i];
+        int v = (int)lrintf((float)sum * scale);
+        lut[i] = (uint8_t)(v > 255 ? 255 : v);
+    }
+    for (size_t i = 0; i < n; i++)
+        grey[i] = lut[grey[i]];
 }
 
 void nd_grey_shrink(const uint8_t *src, int w, int h, uint8_t *dst, int out_w, int out_h) {

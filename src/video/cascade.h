@@ -32,6 +32,12 @@ void nd_detect_params_default(nd_detect_params *params);
 nd_cascade *nd_cascade_load(const char *path);
 void nd_cascade_free(nd_cascade *cascade);
 
+/* Path of OpenCV's haarcascade_frontalface_alt2.xml as Debian's opencv-data
+ * installs it. Of OpenCV's frontal face cascades it gave no false faces on
+ * Megamind.avi (opencv-doc) and movie-hello.mp4 (forensics-samples-files),
+ * where haarcascade_frontalface_default.xml locks on a bookshelf. */
+const char *nd_cascade_default_path(void);
+
 /* Window size the cascade was trained on (24 x 24 for the frontal faces). */
 void nd_cascade_window(const nd_cascade *cascade, int *width, int *height);
 
@@ -44,6 +50,9 @@ int nd_cascade_detect(const nd_cascade *cascade, const uint8_t *grey, int w, int
 /* Converts RGB to grey with OpenCV's integer BT.601 weights
  * (R 4899, G 9617, B 1868, divided by 2^14 with rounding). */
 void nd_rgb_to_grey(const uint8_t *rgb, int w, int h, uint8_t *grey);
+
+/* Spreads the grey levels over 0..255 like OpenCV's equalizeHist, in place. */
+void nd_grey_equalize(uint8_t *grey, int w, int h);
 
 /* Shrinks a grey image by area averaging (every output pixel is the mean
  * of the source area it covers); out_w <= w, out_h <= h. */

@@ -62,6 +62,11 @@ nd_decoder *nd_decoder_open(const char *path, int threads) {
     nd_decoder *d = nd_calloc(1, sizeof(*d));
     d->path = nd_strdup(path);
     d->first_pts = AV_NOPTS_VALUE;
+
+    /* FFmpeg's own notices (such as advice on packed B-frames) would clutter
+     * stderr; its errors still show, and ours go through nd_log. */
+    if (av_log_get_level() > AV_LOG_ERROR)
+        av_log_set_level(AV_LOG_ERROR);
     d->last_time = -1;
 
     /* Container and stream. */
