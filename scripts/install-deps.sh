@@ -14,6 +14,10 @@ packages=(
     libopenmpi-dev openmpi-bin
     python3-torch python3-numpy python3-pil python3-torchvision
     ffmpeg
+    # Test data and oracles of the predict tests: Megamind.avi (opencv-doc),
+    # movie-hello.mp4 (forensics-samples-files), OpenCV's own cascade
+    # detector (python3-opencv).
+    opencv-doc forensics-samples-files python3-opencv
 )
 
 missing=()

@@ -70,7 +70,7 @@ int nd_annotate_video(const char *input, const char *out, const nd_predict_resul
     uint8_t *rgb = nd_malloc((size_t)w * h * 3);
     int rc = 0, f = 0;
     nd_video_frame frame;
-    while (f < r->frames && (rc = nd_decoder_next(d, &frame)) == 1) {
+    while (f < r->frames && (rc = nd_decoder_next(d, &frame, 1)) == 1) {
         if (frame.width < w || frame.height < h) {
             rc = nd_fail("%s: frame %d is %d x %d, smaller than the first frame (%d x %d)",
                          input, f, frame.width, frame.height, w, h);

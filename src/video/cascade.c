@@ -334,45 +334,58 @@ void nd_grey_shrink(const uint8_t *src, int w, int h, uint8_t *dst, int out_w, i
     }
 }
 
-/* Bilinear resize with pixel centres aligned (OpenCV's INTER_LINEAR mapping:
- * source x = (dst x + 0.5) * scale - 0.5, clamped at the border). */
+/* Interpolation weights of one output coordinate in 8-bit fixed point. */
+static void linear_weights(int out, double scale, int size, int *index, int *w1) {
+    double f = (out + 0.5) * scale - 0.5;
+    int i = (int)floor(f);
+    f -= i;
+    if (i < 0) {
+        i = 0;
+        f = 0;
+    }
+    if (i >= size - 1) {
+        i = size - 1;
+        f = 0;
+    }
+    *index = i;
+    *w1 = (int)nearbyint(f * 256);
+}
+
+/* Bilinear resize with pixel centres aligned (source x = (x + 0.5) * scale
+ * - 0.5, clamped at the border) in the fixed-point arithmetic of OpenCV's
+ * INTER_LINEAR_EXACT, which its cascade detector uses: weights of 8
+ * fractional bits, a horizontal pass kept at 8 fractional bits, and a
+ * vertical pass rounded from 16 fractional bits. */
 static void grey_resize_linear(const uint8_t *src, int w, int h, uint8_t *dst, int out_w,
                                int out_h) {
     double sx = (double)w / out_w, sy = (double)h / out_h;
     int *x0 = nd_malloc(sizeof(int) * out_w);
-    float *ax = nd_malloc(sizeof(float) * out_w);
-    for (int x = 0; x < out_w; x++) {
-        double fx = (x + 0.5) * sx - 0.5;
-        int ix = (int)floor(fx);
-        fx -= ix;
-        if (ix < 0)
-            ix = 0, fx = 0;
-        if (ix >= w - 1)
-            ix = w - 1, fx = 0;
-        x0[x] = ix;
-        ax[x] = (float)fx;
-    }
+    int *ax = nd_malloc(sizeof(int) * out_w);
+    uint32_t *row0 = nd_malloc(sizeof(uint32_t) * out_w);
+    uint32_t *row1 = nd_malloc(sizeof(uint32_t) * out_w);
+    for (int x = 0; x < out_w; x++)
+        linear_weights(x, sx, w, &x0[x], &ax[x]);
+
     for (int y = 0; y < out_h; y++) {
-        double fy = (y + 0.5) * sy - 0.5;
-        int iy = (int)floor(fy);
-        fy -= iy;
-        if (iy < 0)
-            iy = 0, fy = 0;
-        if (iy >= h - 1)
-            iy = h - 1, fy = 0;
+        int iy, ay;
+        linear_weights(y, sy, h, &iy, &ay);
         const uint8_t *r0 = src + (size_t)iy * w;
         const uint8_t *r1 = iy + 1 < h ? r0 + w : r0;
         for (int x = 0; x < out_w; x++) {
             int ix = x0[x], ix1 = ix + 1 < w ? ix + 1 : ix;
-            float a = ax[x];
-            float top = r0[ix] + a * (r0[ix1] - r0[ix]);
-            float bottom = r1[ix] + a * (r1[ix1] - r1[ix]);
-            float v = top + (float)fy * (bottom - top);
-            dst[(size_t)y * out_w + x] = (uint8_t)(v + 0.5f);
+            row0[x] = (uint32_t)(r0[ix] * (256 - ax[x]) + r0[ix1] * ax[x]);
+            row1[x] = (uint32_t)(r1[ix] * (256 - ax[x]) + r1[ix1] * ax[x]);
+        }
+        for (int x = 0; x < out_w; x++) {
+            uint32_t v = row0[x] * (uint32_t)(256 - ay) + row1[x] * (uint32_t)ay;
+            v = (v + (1u << 15)) >> 16;
+            dst[(size_t)y * out_w + x] = (uint8_t)(v > 255 ? 255 : v);
         }
     }
     free(x0);
     free(ax);
+    free(row0);
+    free(row1);
 }
 
 /* ---- Evaluation ---- */
@@ -421,7 +434,7 @@ static int eval_window(const nd_cascade *c, const int32_t *sum, const int *offse
 
 /* Scans one pyramid level (image already resized to w x h) with the given
  * step; hits are reported in the original image scale. */
-static void scan_level(const nd_cascade *c, const uint8_t *img, int w, int h, double factor,
+static void scan_level(const nd_cascade *c, const uint8_t *img, int w, int h, float factor,
                        int step, hit_list *hits) {
     size_t stride = (size_t)w + 1;
     int32_t *sum = nd_calloc(stride * (h + 1), sizeof(int32_t));
@@ -456,7 +469,7 @@ static void scan_level(const nd_cascade *c, const uint8_t *img, int w, int h, do
     /* Variance normalisation over the window shrunk by one pixel per side. */
     int nw = c->win_w - 2, nh = c->win_h - 2;
     double area = (double)nw * nh;
-    int win_w = (int)lround(c->win_w * factor), win_h = (int)lround(c->win_h * factor);
+    int win_w = (int)lrintf(c->win_w * factor), win_h = (int)lrintf(c->win_h * factor);
     for (int y = 0; y + c->win_h <= h; y += step) {
         for (int x = 0; x + c->win_w <= w; x += step) {
             size_t a = (y + 1) * stride + x + 1, b = a + nw, cc = a + nh * stride,
@@ -466,7 +479,7 @@ static void scan_level(const nd_cascade *c, const uint8_t *img, int w, int h, do
             double norm = area * sq - s * s;
             norm = norm > 0 ? sqrt(norm) : 1.0;
             if (eval_window(c, sum, offsets, (size_t)y * stride + x, norm)) {
-                nd_rect r = {(int)lround(x * factor), (int)lround(y * factor), win_w, win_h};
+                nd_rect r = {(int)lrintf(x * factor), (int)lrintf(y * factor), win_w, win_h};
                 hit_push(hits, r);
             }
         }
@@ -525,9 +538,11 @@ static int group_rects(const nd_rect *rects, int n, int min_neighbors, double ep
     for (int i = 0; i < n; i++) {
         if (weight[i] == 0)
             continue;
-        double s = 1.0 / weight[i];
-        avg[i] = (nd_rect){(int)lround(acc[4 * i] * s), (int)lround(acc[4 * i + 1] * s),
-                           (int)lround(acc[4 * i + 2] * s), (int)lround(acc[4 * i + 3] * s)};
+        float s = 1.0f / (float)weight[i];
+        avg[i] = (nd_rect){(int)lrintf((float)acc[4 * i] * s),
+                           (int)lrintf((float)acc[4 * i + 1] * s),
+                           (int)lrintf((float)acc[4 * i + 2] * s),
+                           (int)lrintf((float)acc[4 * i + 3] * s)};
     }
 
     /* Keep classes with more than min_neighbors hits that do not sit inside
@@ -545,7 +560,7 @@ static int group_rects(const nd_rect *rects, int n, int min_neighbors, double ep
             if (j == i || n2 <= min_neighbors)
                 continue;
             nd_rect r2 = avg[j];
-            int dx = (int)lround(r2.w * eps), dy = (int)lround(r2.h * eps);
+            int dx = (int)lrint(r2.w * eps), dy = (int)lrint(r2.h * eps);
             inside = r1.x >= r2.x - dx && r1.y >= r2.y - dy &&
                      r1.x + r1.w <= r2.x + r2.w + dx && r1.y + r1.h <= r2.y + r2.h + dy &&
                      (n2 > (n1 > 3 ? n1 : 3) || n1 < 3);
@@ -573,30 +588,32 @@ int nd_cascade_detect(const nd_cascade *c, const uint8_t *grey, int w, int h,
     int max_size = p.max_size > 0 ? p.max_size : (w > h ? w : h);
 
     /* Scales the image down step by step, as OpenCV 4 does, so the features
-     * keep the 24 x 24 geometry they were trained on. */
-    double factors[256];
+     * keep the 24 x 24 geometry they were trained on. Like OpenCV, the scale
+     * of a level is a float and rounding goes half to even. */
+    float factors[256];
     int levels = 0;
     for (double f = 1.0; levels < 256; f *= p.scale_factor) {
-        int sw = (int)lround(w / f), sh = (int)lround(h / f);
-        int win_w = (int)lround(c->win_w * f), win_h = (int)lround(c->win_h * f);
-        if (sw - c->win_w + 1 <= 0 || sh - c->win_h + 1 <= 0)
-            break;
+        float scale = (float)f;
+        int sw = (int)lrintf((float)w / scale), sh = (int)lrintf((float)h / scale);
+        int win_w = (int)lrint(c->win_w * f), win_h = (int)lrint(c->win_h * f);
         if (win_w > max_size || win_h > max_size)
+            break;
+        if (sw - c->win_w + 1 <= 0 || sh - c->win_h + 1 <= 0)
             break;
         if (win_w < p.min_size || win_h < p.min_size)
             continue;
-        factors[levels++] = f;
+        factors[levels++] = scale;
     }
 
     /* Levels are independent: each thread collects its own hits. */
     hit_list *per_level = nd_calloc(levels ? levels : 1, sizeof(hit_list));
 #pragma omp parallel for schedule(dynamic, 1)
     for (int l = 0; l < levels; l++) {
-        double f = factors[l];
-        int sw = (int)lround(w / f), sh = (int)lround(h / f);
+        float f = factors[l];
+        int sw = (int)lrintf((float)w / f), sh = (int)lrintf((float)h / f);
         uint8_t *img = nd_malloc((size_t)sw * sh);
         grey_resize_linear(grey, w, h, img, sw, sh);
-        scan_level(c, img, sw, sh, f, f > 2.0 ? 1 : 2, &per_level[l]);
+        scan_level(c, img, sw, sh, f, f >= 2.0f ? 1 : 2, &per_level[l]);
         free(img);
     }
 

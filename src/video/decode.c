@@ -240,8 +240,16 @@ static int feed_packet(nd_decoder *d) {
     }
 }
 
-int nd_decoder_next(nd_decoder *d, nd_video_frame *out) {
+int nd_decoder_convert(nd_decoder *d, nd_video_frame *out) {
+    ND_ASSERT(d->frame->data[0] != NULL);
+    return convert_frame(d, out);
+}
+
+int nd_decoder_next(nd_decoder *d, nd_video_frame *out, int want_rgb) {
     char msg[256];
+
+    /* The previous frame stays referenced until now for nd_decoder_convert(). */
+    av_frame_unref(d->frame);
     while (!d->finished) {
         int rc = avcodec_receive_frame(d->codec, d->frame);
         if (rc == AVERROR(EAGAIN)) {
@@ -271,13 +279,16 @@ int nd_decoder_next(nd_decoder *d, nd_video_frame *out) {
             av_frame_unref(d->frame);
             continue;
         }
-        if (convert_frame(d, out) != 0) {
+        int swap = d->info.rotation == 90 || d->info.rotation == 270;
+        out->rgb = NULL;
+        out->width = swap ? d->frame->height : d->frame->width;
+        out->height = swap ? d->frame->width : d->frame->height;
+        if (want_rgb && convert_frame(d, out) != 0) {
             av_frame_unref(d->frame);
             return -1;
         }
         out->time = frame_time(d);
         d->frames_out++;
-        av_frame_unref(d->frame);
         return 1;
     }
     return 0;

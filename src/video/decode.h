@@ -33,9 +33,14 @@ nd_decoder *nd_decoder_open(const char *path, int threads);
 const nd_video_info *nd_decoder_info(const nd_decoder *decoder);
 
 /* Decodes the next frame. Returns 1 with *frame filled, 0 at the end of the
- * stream, -1 on a failure that stops decoding. Corrupt packets and frames
- * are skipped with a warning; nd_decoder_skipped() counts them. */
-int nd_decoder_next(nd_decoder *decoder, nd_video_frame *frame);
+ * stream, -1 on a failure that stops decoding. The RGB conversion is done
+ * only when want_rgb is set (frame->rgb is NULL otherwise). Corrupt packets
+ * and frames are skipped with a warning; nd_decoder_skipped() counts them. */
+int nd_decoder_next(nd_decoder *decoder, nd_video_frame *frame, int want_rgb);
+
+/* Converts the frame last returned by nd_decoder_next() to RGB, filling
+ * frame->rgb. Returns 0 or -1. */
+int nd_decoder_convert(nd_decoder *decoder, nd_video_frame *frame);
 
 int nd_decoder_skipped(const nd_decoder *decoder);
 

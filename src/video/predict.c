@@ -62,12 +62,13 @@ static int source_open(source *s, const char *input, const nd_predict_options *o
     return 0;
 }
 
-/* Reads the next frame in order. For folders the image is decoded only when
- * load is set (frame->rgb is NULL otherwise). Returns 1, 0 at the end, -1. */
+/* Reads the next frame in order. Pixels are decoded (folders) or converted
+ * to RGB (videos) only when load is set; frame->rgb is NULL otherwise.
+ * Returns 1, 0 at the end, -1. */
 static int source_next(source *s, int load, nd_image *frame, double *time) {
     if (s->decoder) {
         nd_video_frame f;
-        int rc = nd_decoder_next(s->decoder, &f);
+        int rc = nd_decoder_next(s->decoder, &f, load);
         if (rc != 1)
             return rc;
         frame->width = f.width;
@@ -103,7 +104,6 @@ static void source_close(source *s) {
 typedef struct timeline {
     double *times;
     int count, cap;
-    int width, height;
 } timeline;
 
 static int detect_frame(const nd_image *frame, const nd_predict_options *o, nd_tracker *tracker,
@@ -161,11 +161,15 @@ static int first_pass(source *s, const nd_predict_options *o, nd_tracker *tracke
             tl->times = nd_realloc(tl->times, sizeof(double) * tl->cap);
         }
         tl->times[tl->count] = t;
-        if (tl->count == 0 && frame.rgb)
-            tl->width = frame.width, tl->height = frame.height;
-
-        /* Detection on frames ND_DETECT_PERIOD apart. */
+        /* Detection on frames ND_DETECT_PERIOD apart; only these frames are
+         * converted to RGB in this pass. */
         if (tracker && t >= next_detect - 1e-6) {
+            t0 = now_seconds();
+            nd_video_frame vf;
+            if (nd_decoder_convert(s->decoder, &vf) != 0)
+                return -1;
+            frame = (nd_image){vf.width, vf.height, (uint8_t *)vf.rgb};
+            r->decode_seconds += now_seconds() - t0;
             t0 = now_seconds();
             detect_frame(&frame, o, tracker, tl->count);
             r->detect_seconds += now_seconds() - t0;

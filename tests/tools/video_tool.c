@@ -60,7 +60,7 @@ static int decode(const char *path) {
            info->height, info->rotation, info->fps);
     nd_video_frame f;
     int rc;
-    while ((rc = nd_decoder_next(d, &f)) == 1) {
+    while ((rc = nd_decoder_next(d, &f, 1)) == 1) {
         double mean = 0;
         for (size_t i = 0; i < (size_t)f.width * f.height * 3; i++)
             mean += f.rgb[i];
