@@ -197,6 +197,112 @@ def test_video_rotated(tmp):
     assert sum(w["face_found"] for w in a["results"][0]["windows"]) >= 1
 
 
+def test_video_corrupt_stretch(tmp):
+    full = os.path.join(tmp, "full.avi")
+    ffmpeg("-t", "4", "-i", MEGAMIND, "-an", "-vf", "scale=360:-2", "-c:v", "mpeg4", "-q:v",
+           "4", full)
+    data = bytearray(open(full, "rb").read())
+    rng = np.random.default_rng(1)
+    middle = len(data) // 2
+    data[middle : middle + 20000] = rng.integers(0, 256, 20000, dtype=np.uint8).tobytes()
+    corrupt = os.path.join(tmp, "corrupt.avi")
+    open(corrupt, "wb").write(bytes(data))
+
+    _, whole, _ = tool_predict([full], "--no-detect")
+    rc, doc, err = tool_predict([corrupt], "--no-detect", check=False)
+    assert rc == 0, err
+    check_layout(doc)
+    n_full = whole["results"][0]["frames"]
+    r = doc["results"][0]
+    # Frames after the damaged stretch are still read.
+    assert n_full // 2 + 10 < r["frames"] <= n_full, (r["frames"], n_full)
+    assert r["duration"] > 3.5, r["duration"]
+    assert "corrupt" in err, err
+
+
+def test_video_variable_rate(tmp):
+    path = os.path.join(tmp, "vfr.mkv")
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-t", "3", "-vf",
+           "setpts='if(lt(N,25),N*0.04,1+(N-25)*0.2)/TB'", "-fps_mode", "passthrough",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", path)
+    _, out, _ = run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+                     "frame=pts_time", "-of", "csv=p=0", path])
+    want = [float(line.strip(",")) for line in out.split()]
+    _, out, _ = run([os.path.join(os.path.dirname(NRDFER), "video_tool"), "decode", path])
+    got = [json.loads(line)["time"] for line in out.splitlines()[1:]]
+    assert len(got) == len(want), (len(got), len(want))
+    for a, b in zip(got, want):
+        assert abs(a - (b - want[0])) < 1e-3, (got, want)
+    assert abs(got[26] - got[25] - 0.2) < 1e-3, got
+
+    _, doc, _ = tool_predict([path], "--no-detect", "--window", "1", "--stride", "1")
+    r = doc["results"][0]
+    check_layout(doc)
+    first = r["windows"][0]
+    assert (first["start_time"], first["end_time"]) == (0, 1), first
+    assert r["frames"] == len(want), r["frames"]
+
+
+def test_cli_model(tmp):
+    model = os.path.join(tmp, "small.safetensors")
+    run([os.path.join(os.path.dirname(NRDFER), "video_tool"), "make-model", model, "small",
+         "7"])
+    folder = os.path.join(tmp, "crops")
+    make_frames(folder, 16, (S, S), 6)
+    clip = os.path.join(tmp, "clip.mp4")
+    ffmpeg("-ss", "2", "-t", "3.5", "-i", MEGAMIND, "-an", "-vf", "scale=360:-2", "-c:v",
+           "libx264", "-pix_fmt", "yuv420p", clip)
+    empty = os.path.join(tmp, "testsrc.mp4")
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-t", "2.5", "-pix_fmt",
+           "yuv420p", empty)
+    inputs = [folder, clip, empty]
+
+    def predict(name, *options):
+        out_json = os.path.join(tmp, name + ".json")
+        out_csv = os.path.join(tmp, name + ".csv")
+        run([NRDFER, "predict", "--model", model, "--threads", "1", "--json", out_json,
+             "--csv", out_csv, *options, *inputs])
+        return json.load(open(out_json)), open(out_csv).read().splitlines()
+
+    doc, rows = predict("on", "--batch", "2")
+    check_layout(doc)
+    folder_r, clip_r, empty_r = doc["results"]
+    assert len(folder_r["windows"]) == 1, folder_r["windows"]
+    assert folder_r["label"] is not None
+    assert sum(w["face_found"] for w in clip_r["windows"]) >= 1, clip_r["windows"]
+    assert empty_r["label"] is None, empty_r
+
+    # CSV: one row per window, the same numbers as the JSON.
+    windows = [w for r in doc["results"] for w in r["windows"]]
+    header = rows[0].split(",")
+    assert header[-7:] == ["p_" + name for name in LABELS], header
+    assert len(rows) == 1 + len(windows), (len(rows), len(windows))
+    for row, w in zip(rows[1:], windows):
+        cells = row.split(",")
+        assert cells[header.index("face_found")] == str(int(w["face_found"])), (row, w)
+        if w["probs"] is None:
+            assert cells[-7:] == [""] * 7, row
+        else:
+            assert max(abs(float(a) - b) for a, b in zip(cells[-7:], w["probs"])) < 1e-5, row
+
+    # The batch size does not change results; the same run gives the same output.
+    again, _ = predict("batch1", "--batch", "1")
+    for a, b in zip(windows, [w for r in again["results"] for w in r["windows"]]):
+        assert a["label"] == b["label"], (a, b)
+        if a["probs"] is not None:
+            assert max(abs(x - y) for x, y in zip(a["probs"], b["probs"])) < 1e-5, (a, b)
+    same, _ = predict("same", "--batch", "2")
+    assert same == doc
+
+    # Without the snippet filter nothing is suppressed; windows where the
+    # filter did not act keep their probabilities.
+    off, _ = predict("off", "--snippet-filter", "off", "--batch", "2")
+    for a, b in zip(windows, [w for r in off["results"] for w in r["windows"]]):
+        assert b["neutral_suppressed"] is False, b
+        if a["probs"] is not None and not a["neutral_suppressed"]:
+            assert max(abs(x - y) for x, y in zip(a["probs"], b["probs"])) < 1e-6, (a, b)
+
+
 def iou(a, b):
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
     x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])

@@ -403,26 +403,37 @@ static void hit_push(hit_list *l, nd_rect r) {
     l->items[l->count++] = r;
 }
 
-/* Runs the cascade on the window at offset base of an integral image with
- * row stride; offsets holds 4 corner offsets per feature rectangle. Returns
- * 1 when every stage accepts. */
-static int eval_window(const nd_cascade *c, const int32_t *sum, const int *offsets,
-                       size_t base, double norm) {
+/* A tree node with its feature resolved for one integral image stride:
+ * corner offsets and weights of up to MAX_RECTS rectangles, stored in node
+ * order so the scan reads memory sequentially. */
+typedef struct level_node {
+    int offsets[MAX_RECTS][4];
+    float weight[MAX_RECTS];
+    float threshold;
+    int left, right;
+} level_node;
+
+/* Runs the cascade on the window at offset base of an integral image.
+ * Feature values are float sums times inv_norm (1 / (area * standard
+ * deviation)), compared with the node thresholds, in OpenCV's order of
+ * operations. Returns 1 when every stage accepts. */
+static int eval_window(const nd_cascade *c, const level_node *nodes, const int32_t *sum,
+                       size_t base, float inv_norm) {
+    const int32_t *p = sum + base;
     for (int s = 0; s < c->num_stages; s++) {
         const stage *st = &c->stages[s];
         float total = 0;
         for (int t = st->first_tree; t < st->first_tree + st->num_trees; t++) {
-            const node *nodes = c->nodes + c->trees[t].first_node;
+            const level_node *tree_nodes = nodes + c->trees[t].first_node;
             int idx = 0;
             do {
-                const node *nd = &nodes[idx];
-                const feature *ft = &c->features[nd->feature];
-                const int *o = offsets + nd->feature * 4 * MAX_RECTS;
-                const int32_t *p = sum + base;
-                double value = 0;
-                for (int k = 0; k < ft->count; k++, o += 4)
-                    value += ft->weight[k] * (double)(p[o[0]] - p[o[1]] - p[o[2]] + p[o[3]]);
-                idx = value < nd->threshold * norm ? nd->left : nd->right;
+                const level_node *nd = &tree_nodes[idx];
+                float value = 0;
+                for (int k = 0; k < MAX_RECTS; k++) {
+                    const int *o = nd->offsets[k];
+                    value += nd->weight[k] * (float)(p[o[0]] - p[o[1]] - p[o[2]] + p[o[3]]);
+                }
+                idx = value * inv_norm < nd->threshold ? nd->left : nd->right;
             } while (idx > 0);
             total += c->leaves[c->trees[t].first_leaf - idx];
         }
@@ -453,16 +464,21 @@ static void scan_level(const nd_cascade *c, const uint8_t *img, int w, int h, fl
         }
     }
 
-    /* Corner offsets of every feature rectangle for this stride. */
-    int *offsets = nd_calloc((size_t)c->num_features * 4 * MAX_RECTS, sizeof(int));
-    for (int f = 0; f < c->num_features; f++) {
-        const feature *ft = &c->features[f];
+    /* Tree nodes with the corner offsets of their rectangles for this stride;
+     * unused rectangles have weight 0 and offsets 0. */
+    level_node *nodes = nd_calloc(c->num_nodes, sizeof(level_node));
+    for (int i = 0; i < c->num_nodes; i++) {
+        const feature *ft = &c->features[c->nodes[i].feature];
+        level_node *ln = &nodes[i];
+        ln->threshold = c->nodes[i].threshold;
+        ln->left = c->nodes[i].left;
+        ln->right = c->nodes[i].right;
         for (int k = 0; k < ft->count; k++) {
-            int *o = offsets + (f * MAX_RECTS + k) * 4;
-            o[0] = (int)(ft->y[k] * stride + ft->x[k]);
-            o[1] = (int)(ft->y[k] * stride + ft->x[k] + ft->w[k]);
-            o[2] = (int)((ft->y[k] + ft->h[k]) * stride + ft->x[k]);
-            o[3] = (int)((ft->y[k] + ft->h[k]) * stride + ft->x[k] + ft->w[k]);
+            ln->weight[k] = ft->weight[k];
+            ln->offsets[k][0] = (int)(ft->y[k] * stride + ft->x[k]);
+            ln->offsets[k][1] = (int)(ft->y[k] * stride + ft->x[k] + ft->w[k]);
+            ln->offsets[k][2] = (int)((ft->y[k] + ft->h[k]) * stride + ft->x[k]);
+            ln->offsets[k][3] = (int)((ft->y[k] + ft->h[k]) * stride + ft->x[k] + ft->w[k]);
         }
     }
 
@@ -478,13 +494,13 @@ static void scan_level(const nd_cascade *c, const uint8_t *img, int w, int h, fl
             double sq = sqsum[a] - sqsum[b] - sqsum[cc] + sqsum[d];
             double norm = area * sq - s * s;
             norm = norm > 0 ? sqrt(norm) : 1.0;
-            if (eval_window(c, sum, offsets, (size_t)y * stride + x, norm)) {
+            if (eval_window(c, nodes, sum, (size_t)y * stride + x, (float)(1.0 / norm))) {
                 nd_rect r = {(int)lrintf(x * factor), (int)lrintf(y * factor), win_w, win_h};
                 hit_push(hits, r);
             }
         }
     }
-    free(offsets);
+    free(nodes);
     free(sum);
     free(sqsum);
 }

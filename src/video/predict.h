@@ -12,7 +12,7 @@
 #include "video/track.h"
 
 /* Seconds between two frames given to the face detector. */
-#define ND_DETECT_PERIOD 0.2
+#define ND_DETECT_PERIOD 0.3
 /* Smallest face searched, as a fraction of the frame's shorter side: smaller
  * faces carry too few pixels for an expression, and skipping them saves
  * most of the detection time. */

@@ -2,6 +2,7 @@
  *   video_tool detect CASCADE GREY.raw W H   faces in a raw 8-bit grey image, as JSON
  *   video_tool decode VIDEO                  one JSON line per frame: time, size, mean
  *   video_tool predict [options] INPUT...    the predict pipeline with a stand-in model
+ *   video_tool make-model OUT PRESET SEED    a checkpoint with random weights
  *
  * The stand-in model of predict is not NR-DFERNet: class c scores the mean of
  * colour channel c % 3 over the clip, times (c + 1), so its probabilities
@@ -178,7 +179,25 @@ static int predict(int argc, char **argv) {
     return failures ? 1 : 0;
 }
 
+static int make_model(const char *out, const char *preset, const char *seed) {
+    nrdfer_config config;
+    if (nrdfer_config_preset(&config, preset) != 0) {
+        fprintf(stderr, "unknown preset %s\n", preset);
+        return 2;
+    }
+    nrdfer_model *m = nrdfer_model_create(&config, strtoull(seed, NULL, 10));
+    if (!m || nrdfer_model_save(m, out) != 0) {
+        fprintf(stderr, "%s\n", nd_last_error());
+        nrdfer_model_free(m);
+        return 1;
+    }
+    nrdfer_model_free(m);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "make-model") == 0)
+        return make_model(argv[2], argv[3], argv[4]);
     if (argc >= 2 && strcmp(argv[1], "predict") == 0)
         return predict(argc - 1, argv + 1);
     if (argc == 6 && strcmp(argv[1], "detect") == 0)
@@ -186,6 +205,6 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "decode") == 0)
         return decode(argv[2]);
     fprintf(stderr, "usage: video_tool detect CASCADE GREY.raw W H | decode VIDEO | "
-                    "predict [options] INPUT...\n");
+                    "predict [options] INPUT... | make-model OUT PRESET SEED\n");
     return 2;
 }
