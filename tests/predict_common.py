@@ -48,9 +48,10 @@ def sample_test(n, t):
 
 
 def stand_in_probs(crops):
-    """Probabilities of video_tool's stand-in model for a clip given as a
-    list of S x S x 3 uint8 arrays (numpy): class c scores the clip's mean
-    of channel c % 3 (bytes / 255) times (c + 1), then softmax."""
+    """Return the probabilities of video_tool's stand-in model for a clip.
+
+    crops is a list of S x S x 3 uint8 numpy arrays. Class c scores the
+    clip's mean of channel c % 3 (bytes / 255) times (c + 1), then softmax."""
     import numpy as np
 
     clip = np.stack(crops).astype(np.float64) / 255.0
@@ -83,14 +84,17 @@ def check_layout(doc):
                 with_face.append(w)
                 assert w["box"] is None or len(w["box"]) == 4, w["box"]
             else:
-                assert w["box"] is None and w["label"] is None and w["probs"] is None, w
+                assert w["box"] is None, w
+                assert w["label"] is None, w
+                assert w["probs"] is None, w
             check_prediction(w)
         if with_face:
             for c in range(len(LABELS)):
                 mean = sum(w["probs"][c] for w in with_face) / len(with_face)
                 assert abs(r["probs"][c] - mean) < 1e-5, (c, r["probs"][c], mean)
         else:
-            assert r["label"] is None and r["probs"] is None, r
+            assert r["label"] is None, r
+            assert r["probs"] is None, r
         if len(r["windows"]) == 1:
             w = r["windows"][0]
             assert r["label"] == w["label"], (r["label"], w["label"])

@@ -57,7 +57,10 @@ def test_megamind(tmp):
     for w in windows:
         if w["face_found"]:
             x, y, bw, bh = w["box"]
-            assert x >= 0 and y >= 0 and x + bw <= 720 and y + bh <= 528, w["box"]
+            assert x >= 0, w["box"]
+            assert y >= 0, w["box"]
+            assert x + bw <= 720, w["box"]
+            assert y + bh <= 528, w["box"]
             assert bw >= 528 / 15, w["box"]
 
 
@@ -75,7 +78,10 @@ def test_movie_hello(tmp):
     assert len(found) >= 3, [w["face_found"] for w in windows]
     for w in found:
         x, y, bw, bh = w["box"]
-        assert 114 <= x and x + bw <= 367 and 83 <= y and y + bh <= 272, w["box"]
+        assert 114 <= x, w["box"]
+        assert x + bw <= 367, w["box"]
+        assert 83 <= y, w["box"]
+        assert y + bh <= 272, w["box"]
 
 
 def main():

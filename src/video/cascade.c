@@ -563,7 +563,7 @@ static int group_rects(const nd_rect *rects, int n, int min_neighbors, double ep
 
     /* Keep classes with more than min_neighbors hits that do not sit inside
      * a stronger class. */
-    nd_rect *kept = nd_malloc(sizeof(nd_rect) * (n ? n : 1));
+    nd_rect *grouped = nd_malloc(sizeof(nd_rect) * (n ? n : 1));
     int count = 0;
     for (int i = 0; i < n; i++) {
         int n1 = weight[i];
@@ -582,14 +582,14 @@ static int group_rects(const nd_rect *rects, int n, int min_neighbors, double ep
                      (n2 > (n1 > 3 ? n1 : 3) || n1 < 3);
         }
         if (!inside)
-            kept[count++] = r1;
+            grouped[count++] = r1;
     }
     free(parent);
     free(acc);
     free(weight);
     free(avg);
-    qsort(kept, count, sizeof(nd_rect), compare_rects);
-    *out = kept;
+    qsort(grouped, count, sizeof(nd_rect), compare_rects);
+    *out = grouped;
     return count;
 }
 

@@ -1,7 +1,7 @@
-/* Video decoding through libavformat, libavcodec and libswscale: frames come
- * out as 8-bit RGB in display orientation (the stream's display matrix is
- * applied), each with its presentation time in seconds from the first
- * frame, so variable frame rates keep their real timing. */
+/* Video decoding through libavformat, libavcodec and libswscale. Frames come
+ * out as 8-bit RGB in display orientation, because the stream's display
+ * matrix is applied. Each frame carries its presentation time in seconds
+ * from the first frame, so variable frame rates keep their real timing. */
 #ifndef ND_VIDEO_DECODE_H
 #define ND_VIDEO_DECODE_H
 

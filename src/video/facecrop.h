@@ -6,8 +6,8 @@
 #include "data/image.h"
 #include "video/track.h"
 
-/* Side of the square crop relative to the longer side of the face box;
- * the Haar box spans brows to mouth, and 1.25 takes in the whole face. */
+/* Side of the square crop relative to the longer side of the face box. The
+ * Haar box spans brows to mouth, so 1.25 takes in the whole face. */
 #define ND_FACE_MARGIN 1.25f
 
 /* Computes the square crop of a face box in a width x height frame: side

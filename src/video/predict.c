@@ -250,6 +250,7 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
     int T = o->frames, S = o->image_size;
     size_t frame_floats = (size_t)3 * S * S;
     int lo = 0; /* first window not finished */
+    int frames_read = 0;
 
     for (int f = 0; f < num_frames; f++) {
         /* Is frame f sampled by any open window? */
@@ -274,6 +275,8 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
                         s->input, f, num_frames);
             break;
         }
+
+        frames_read = f + 1;
 
         /* Crop the frame into every window that samples it. */
         for (int w = lo; w < num_windows && work[w].window.first <= f; w++) {
@@ -306,7 +309,8 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
             lo++;
     }
 
-    /* Frames missing at the end: sampled slots repeat the last one read. */
+    /* When the second read ends early, the slots of frames not read repeat
+     * the last slot that was filled (samples increase with the slot). */
     for (int w = lo; w < num_windows; w++) {
         window_work *ww = &work[w];
         if (ww->done || ww->track == -2)
@@ -314,6 +318,10 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
         ww->done = 1;
         if (!ww->clip)
             continue;
+        for (int k = 1; k < T; k++)
+            if (ww->samples[k] >= frames_read)
+                memcpy(ww->clip + k * frame_floats, ww->clip + (k - 1) * frame_floats,
+                       sizeof(float) * frame_floats);
         batch->members[batch->count++] = w;
         if (batch->count == o->batch && run_batch(batch, work, r) != 0)
             return -1;

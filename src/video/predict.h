@@ -1,9 +1,9 @@
 /* Expression prediction over a whole input: a video file or a folder of
- * frames. Pass 1 reads every frame's time and, for videos, runs the face
- * detector every ND_DETECT_PERIOD seconds and tracks the faces; the time
- * line is cut into windows; pass 2 reads the frames again, crops the
- * sampled frames of each window around its face and runs the classifier
- * on batches of windows. Frames are never all held in memory. */
+ * frames. Pass 1 reads every frame's time. For videos it also runs the face
+ * detector every ND_DETECT_PERIOD seconds and tracks the faces. Then the
+ * time line is cut into windows. Pass 2 reads the frames again, crops the
+ * sampled frames of each window around its face and runs the classifier on
+ * batches of windows, so only the crops of open windows stay in memory. */
 #ifndef ND_VIDEO_PREDICT_H
 #define ND_VIDEO_PREDICT_H
 
@@ -17,7 +17,7 @@
  * faces carry too few pixels for an expression, and skipping them saves
  * most of the detection time. */
 #define ND_DETECT_MIN_FACE (1.0 / 15)
-/* Longest image side the detector sees; larger frames are shrunk first. */
+/* Longest image side given to the detector; larger frames are shrunk first. */
 #define ND_DETECT_MAX_SIDE 1280
 
 /* Runs the model on n clips [n][T][3][S][S]; returns 0 or -1 (nd_fail). */

@@ -1,7 +1,8 @@
-/* Face tracking between detections. The detector runs on some frames only;
- * the tracker links its boxes over time by overlap (IoU), bridges short
- * gaps, drops tracks with too few detections (false hits rarely repeat),
- * smooths the boxes and interpolates a box for every frame in between. */
+/* Face tracking between detections. The detector runs on some frames only,
+ * and the tracker links its boxes over time by overlap (IoU), bridging short
+ * gaps. Tracks with too few detections are dropped, which removes isolated
+ * false detections. The boxes are smoothed and interpolated for every frame
+ * in between. */
 #ifndef ND_VIDEO_TRACK_H
 #define ND_VIDEO_TRACK_H
 
