@@ -312,6 +312,43 @@ def iou(a, b):
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
+def test_track_drops_short_faces(tmp):
+    # A face shown for 0.4 s of a 4 s video gets at most 2 detections (one
+    # every 0.3 s), fewer than a track needs; shown for 2 s it is kept.
+    # Windows of 0.5 s would count the short track if it were kept.
+    def video(name, start, end):
+        path = os.path.join(tmp, name)
+        ffmpeg("-ss", "5", "-t", "4", "-i", MEGAMIND, "-an", "-filter_complex",
+               "[0:v]scale=360:-2[face];color=black:size=360x264:rate=25[bg];"
+               f"[bg][face]overlay=0:0:shortest=1:enable='between(t,{start},{end})'",
+               "-c:v", "libx264", "-pix_fmt", "yuv420p", path)
+        _, doc, _ = tool_predict([path], "--window", "0.5", "--stride", "0.5")
+        return doc["results"][0]["windows"]
+
+    brief = video("brief.mp4", 2.0, 2.4)
+    assert not any(w["face_found"] for w in brief), brief
+    long = video("long.mp4", 1.0, 3.0)
+    assert any(w["face_found"] for w in long), long
+
+
+def test_face_choice(tmp):
+    # Two copies of one clip side by side: a large one at the left edge and a
+    # small one around the frame centre (x 400..700 of 1100).
+    path = os.path.join(tmp, "two.mp4")
+    ffmpeg("-ss", "5", "-t", "3", "-i", MEGAMIND, "-an", "-filter_complex",
+           "[0:v]split[a][b];[a]scale=480:-2[big];[b]scale=300:-2[small];"
+           "color=black:size=1100x400:rate=25[bg];[bg][big]overlay=0:0:shortest=1[t];"
+           "[t][small]overlay=400:50", "-c:v", "libx264", "-pix_fmt", "yuv420p", path)
+    _, largest, _ = tool_predict([path])
+    _, center, _ = tool_predict([path], "--center")
+    for w in largest["results"][0]["windows"]:
+        assert w["face_found"], w
+        assert w["box"][0] + w["box"][2] / 2 < 480, w["box"]
+    for w in center["results"][0]["windows"]:
+        assert w["face_found"], w
+        assert 400 < w["box"][0] + w["box"][2] / 2 < 700, w["box"]
+
+
 def test_annotate_timeline(tmp):
     # An odd frame size (PNG frames in Matroska) loses a column and a row.
     clip = os.path.join(tmp, "clip.mkv")
@@ -342,6 +379,7 @@ def test_cli_arguments(tmp):
         ["predict", "--model", "m.safetensors", "--face", "left", "in.mp4"],
         ["predict", "--model", "m.safetensors", "--snippet-filter", "maybe", "in.mp4"],
         ["predict", "--model", "m.safetensors", "--batch", "0", "in.mp4"],
+        ["predict", "--model", "m.safetensors", "--window", "1", "--stride", "2", "in.mp4"],
         ["predict", "--model", "m.safetensors", "--annotate", "o.mp4", "a.mp4", "b.mp4"],
         ["predict", "--model", "m.safetensors", "--unknown", "in.mp4"],
     ]

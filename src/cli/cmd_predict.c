@@ -196,6 +196,12 @@ int nd_cmd_predict(int argc, char **argv) {
         usage(stderr);
         return ND_EXIT_USAGE;
     }
+    if (o.stride > o.window) {
+        fprintf(stderr, "nrdfer predict: --stride %g s is longer than --window %g s, so "
+                        "windows would leave gaps; use a stride up to the window length\n",
+                o.stride, o.window);
+        return ND_EXIT_USAGE;
+    }
     if ((annotate_path || timeline_path) && num_inputs != 1) {
         fprintf(stderr, "nrdfer predict: --annotate and --timeline need exactly one INPUT "
                         "(got %d)\n", num_inputs);

@@ -277,6 +277,9 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
         }
 
         frames_read = f + 1;
+        if (s->decoder && frames_read % 1000 == 0)
+            nd_log_info("%s: cropped up to frame %d of %d", s->input, frames_read,
+                        num_frames);
 
         /* Crop the frame into every window that samples it. */
         for (int w = lo; w < num_windows && work[w].window.first <= f; w++) {
