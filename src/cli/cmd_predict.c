@@ -47,9 +47,13 @@ static void usage(FILE *fp) {
             "  --threads N             compute and decoder threads (0: all cores)\n"
             "  --help                  print this help\n"
             "\n"
-            "A window has a face when one face track covers at least half of its\n"
-            "frames; otherwise its label and probabilities are null. The face crop is\n"
-            "a square of 1.25 x the detected box, resized to the model's input size.\n"
+            "Faces are detected every 0.3 s with OpenCV's Haar cascade and tracked in\n"
+            "between. A window has a face when one face track covers at least half of\n"
+            "its frames; otherwise its label and probabilities are null. Its box is\n"
+            "the mean face box [x, y, w, h] over the window, in displayed pixels. The\n"
+            "model sees a square crop of 1.25 x the face box, resized to its input size.\n"
+            "An input's neutral_suppressed is true when the snippet filter removed\n"
+            "neutral in every window with a face.\n"
             "Exit status: 0 when every input was processed, 1 when any failed.\n",
             nd_cascade_default_path());
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/resize.h"
+#include "data/augment.h"
 #include "util/error.h"
 
 static int place(double centre, int side, int limit) {
@@ -55,15 +55,10 @@ void nd_face_crop(const nd_image *frame, const nd_box *box, int size, float *out
         src = &square;
     }
     if (src->width != size || src->height != size) {
-        nd_resize_bilinear(&resized, src, NULL, size, size);
+        nd_test_transform(&resized, src, size);
         src = &resized;
     }
-
-    /* Interleaved bytes to planar floats. */
-    size_t plane = (size_t)size * size;
-    for (size_t i = 0; i < plane; i++)
-        for (int c = 0; c < 3; c++)
-            out[c * plane + i] = src->rgb[3 * i + c] / 255.0f;
+    nd_image_to_chw(out, src);
     nd_image_free(&square);
     nd_image_free(&resized);
 }
