@@ -1,9 +1,209 @@
+/* nrdfer eval: UAR, WAR, per-class recall, macro-F1 and the confusion matrix
+ * of a checkpoint on the test split of a dataset fold. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/commands.h"
+#include "cli/source_args.h"
+#include "model/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/metrics.h"
+#include "train/plot.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+enum {
+    OPT_MODEL = ND_OPT_SOURCE_LAST,
+    OPT_JSON,
+    OPT_SNIPPET_FILTER,
+    OPT_PREDICTIONS,
+    OPT_CONFUSION,
+    OPT_BATCH,
+    OPT_THREADS,
+    OPT_HELP
+};
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: nrdfer eval --model FILE --dataset NAME --root DIR [--fold K] [options]\n"
+            "\n"
+            "Evaluates a checkpoint on the test split: UAR (mean recall over the classes\n"
+            "present), WAR (accuracy), per-class recall, macro-F1, confusion matrix.\n"
+            "\n"
+            "  --model FILE            checkpoint (.safetensors) to evaluate\n"
+            "  --json                  print the metrics as one JSON object\n"
+            "  --snippet-filter on|off override the checkpoint's snippet-filter setting\n"
+            "  --predictions FILE.csv  write one line per clip: id, labels, probabilities\n"
+            "  --confusion FILE.png    draw the confusion matrix\n"
+            "  --batch N               clips per forward pass (default 32)\n"
+            "  --threads N             compute threads (default 0: all cores)\n"
+            "\n");
+    nd_source_args_help(out);
+}
+
+/* Writes the per-clip CSV through a temporary file. */
+static int write_predictions(const char *path, const nd_clip_source *source,
+                             const nrdfer_prediction *predictions,
+                             const nrdfer_config *config) {
+    nd_atomic_file f;
+    if (nd_atomic_open(&f, path) != 0)
+        return -1;
+    fprintf(f.fp, "id,true_label,predicted_label");
+    for (int c = 0; c < config->num_classes; c++)
+        fprintf(f.fp, ",p_%s", config->labels[c]);
+    fprintf(f.fp, ",neutral_suppressed\n");
+    for (int i = 0; i < source->num_clips; i++) {
+        const nrdfer_prediction *p = &predictions[i];
+        fprintf(f.fp, "%s,%s,%s", source->ids[i], config->labels[source->labels[i]],
+                config->labels[p->label]);
+        for (int c = 0; c < config->num_classes; c++)
+            fprintf(f.fp, ",%.6f", p->probs[c]);
+        fprintf(f.fp, ",%d\n", p->neutral_suppressed);
+    }
+    return nd_atomic_commit(&f);
+}
+
+/* Loads the checkpoint, with the snippet filter overridden when asked. */
+static nrdfer_model *load_model(const char *path, int snippet_filter) {
+    if (snippet_filter < 0)
+        return nrdfer_model_load(path);
+    nrdfer_config config;
+    if (nd_checkpoint_read_config(path, &config) != 0)
+        return NULL;
+    config.snippet_filter = snippet_filter;
+    nrdfer_model *model = nrdfer_model_create(&config, 0);
+    if (model && nrdfer_model_load_weights(model, path) != 0) {
+        nrdfer_model_free(model);
+        return NULL;
+    }
+    return model;
+}
 
 int nd_cmd_eval(int argc, char **argv) {
-    /* TODO: placeholder until the command is implemented. */
-    fprintf(stderr, "nrdfer eval: not implemented in this build\n");
-    return ND_EXIT_FAILURE;
+    static const struct option long_options[] = {
+        ND_SOURCE_LONG_OPTIONS,
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"snippet-filter", required_argument, NULL, OPT_SNIPPET_FILTER},
+        {"predictions", required_argument, NULL, OPT_PREDICTIONS},
+        {"confusion", required_argument, NULL, OPT_CONFUSION},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    nd_source_options data;
+    nd_source_args_init(&data);
+    const char *model_path = NULL, *predictions_path = NULL, *confusion_path = NULL;
+    int json = 0, snippet_filter = -1;
+    long batch = 32, threads = 0;
+
+    /* Options. */
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        int shared = nd_source_args_parse(&data, opt, optarg, "eval");
+        if (shared < 0)
+            return ND_EXIT_USAGE;
+        if (shared)
+            continue;
+        switch (opt) {
+        case OPT_MODEL:
+            model_path = optarg;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_SNIPPET_FILTER:
+            if (nd_parse_on_off(optarg, "--snippet-filter", &snippet_filter) != 0)
+                return ND_EXIT_USAGE;
+            break;
+        case OPT_PREDICTIONS:
+            predictions_path = optarg;
+            break;
+        case OPT_CONFUSION:
+            confusion_path = optarg;
+            break;
+        case OPT_BATCH:
+            if (nd_parse_int(optarg, 1, 4096, "--batch", &batch) != 0)
+                return ND_EXIT_USAGE;
+            break;
+        case OPT_THREADS:
+            if (nd_parse_int(optarg, 0, 1024, "--threads", &threads) != 0)
+                return ND_EXIT_USAGE;
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return ND_EXIT_OK;
+        default:
+            usage(stderr);
+            return ND_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nrdfer eval: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return ND_EXIT_USAGE;
+    }
+    if (!model_path) {
+        fprintf(stderr, "nrdfer eval: --model is required (see --help)\n");
+        return ND_EXIT_USAGE;
+    }
+    if (nd_source_args_check(&data, "eval") != 0)
+        return ND_EXIT_USAGE;
+    nrdfer_set_threads((int)threads);
+
+    /* Model and test split. */
+    nrdfer_model *model = load_model(model_path, snippet_filter);
+    if (!model) {
+        fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
+        return ND_EXIT_FAILURE;
+    }
+    const nrdfer_config *config = nrdfer_model_config(model);
+    nd_clip_source source;
+    if (nd_source_open(&data, ND_SPLIT_TEST, config, &source) != 0) {
+        fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
+        nrdfer_model_free(model);
+        return ND_EXIT_FAILURE;
+    }
+
+    /* Predict every clip, then report. */
+    nrdfer_prediction *predictions =
+        nd_malloc(((size_t)source.num_clips + 1) * sizeof *predictions);
+    nd_confusion confusion;
+    nd_metrics metrics;
+    int rc = nd_evaluate(model, &source, NULL, 0, (int)batch, &confusion, predictions);
+    if (rc == 0)
+        rc = nd_metrics_compute(&confusion, &metrics);
+    if (rc == 0 && predictions_path)
+        rc = write_predictions(predictions_path, &source, predictions, config);
+    if (rc == 0 && confusion_path) {
+        char title[160];
+        snprintf(title, sizeof title, "%s fold %d test: UAR %.2f %%, WAR %.2f %%",
+                 data.dataset, data.fold, 100 * metrics.uar, 100 * metrics.war);
+        rc = nd_plot_confusion(confusion_path, &confusion, config->labels, title);
+    }
+    if (rc == 0 && json) {
+        cJSON *obj = nd_metrics_to_json(&metrics, &confusion, config->labels);
+        char *text = cJSON_PrintUnformatted(obj);
+        printf("%s\n", text);
+        free(text);
+        cJSON_Delete(obj);
+    } else if (rc == 0) {
+        printf("model     %s\ndata      %s fold %d, test split\n", model_path, data.dataset,
+               data.fold);
+        if (config->snippet_filter)
+            printf("snippet filter on (neutral max %.3g, confidence min %.3g)\n",
+                   config->sf_neutral_max, config->sf_confidence_min);
+        else
+            printf("snippet filter off\n");
+        nd_metrics_write_text(stdout, &metrics, &confusion, config->labels);
+    }
+    if (rc != 0)
+        fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
+
+    free(predictions);
+    nd_source_close(&source);
+    nrdfer_model_free(model);
+    return rc == 0 ? ND_EXIT_OK : ND_EXIT_FAILURE;
 }

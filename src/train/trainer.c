@@ -1,0 +1,340 @@
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/plot.h"
+#include "train/sampler.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+/* Position and running sums of a run: what last.safetensors stores. */
+typedef struct train_state {
+    int epoch;            /* 0-based epoch in progress */
+    long step;            /* optimizer steps done in that epoch */
+    long steps;           /* optimizer steps since the run started */
+    double loss_sum;      /* sum of the step losses of the epoch so far */
+    long loss_count;
+    double train_seconds; /* training-step time of the epoch so far */
+    double epoch_seconds; /* wall time of the epoch so far */
+    double last_lr;
+    int best_epoch;
+    double best_val_uar;
+} train_state;
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static cJSON *state_to_json(const train_state *s, uint64_t seed) {
+    char text[32];
+    cJSON *json = cJSON_CreateObject();
+    cJSON_AddNumberToObject(json, "epoch", s->epoch);
+    cJSON_AddNumberToObject(json, "step", (double)s->step);
+    cJSON_AddNumberToObject(json, "steps", (double)s->steps);
+    cJSON_AddNumberToObject(json, "loss_sum", s->loss_sum);
+    cJSON_AddNumberToObject(json, "loss_count", (double)s->loss_count);
+    cJSON_AddNumberToObject(json, "train_seconds", s->train_seconds);
+    cJSON_AddNumberToObject(json, "epoch_seconds", s->epoch_seconds);
+    cJSON_AddNumberToObject(json, "last_lr", s->last_lr);
+    cJSON_AddNumberToObject(json, "best_epoch", s->best_epoch);
+    cJSON_AddNumberToObject(json, "best_val_uar", s->best_val_uar);
+    /* The seed as a string, since a JSON number loses 64-bit integers. */
+    snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+    cJSON_AddStringToObject(json, "seed", text);
+    return json;
+}
+
+static int get_number(const cJSON *json, const char *key, double *value) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, key);
+    if (!cJSON_IsNumber(item))
+        return nd_fail("last.safetensors train state lacks '%s': it was not written by "
+                       "nrdfer train, so start a new run",
+                       key);
+    *value = item->valuedouble;
+    return 0;
+}
+
+static int state_from_json(const cJSON *json, uint64_t seed, train_state *s) {
+    double v[10];
+    const char *keys[10] = {"epoch",         "step",          "steps",   "loss_sum",
+                            "loss_count",    "train_seconds", "epoch_seconds",
+                            "last_lr",       "best_epoch",    "best_val_uar"};
+    for (int i = 0; i < 10; i++)
+        if (get_number(json, keys[i], &v[i]) != 0)
+            return -1;
+    s->epoch = (int)v[0];
+    s->step = (long)v[1];
+    s->steps = (long)v[2];
+    s->loss_sum = v[3];
+    s->loss_count = (long)v[4];
+    s->train_seconds = v[5];
+    s->epoch_seconds = v[6];
+    s->last_lr = v[7];
+    s->best_epoch = (int)v[8];
+    s->best_val_uar = v[9];
+
+    const cJSON *stored = cJSON_GetObjectItemCaseSensitive(json, "seed");
+    char text[32];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+    if (!cJSON_IsString(stored) || strcmp(stored->valuestring, text) != 0)
+        return nd_fail("last.safetensors was trained with seed %s but the run's config has "
+                       "seed %s: restore config.json of that run",
+                       cJSON_IsString(stored) ? stored->valuestring : "(none)", text);
+    return 0;
+}
+
+static int save_last(const nrdfer_model *model, const nd_train_options *o,
+                     const train_state *s) {
+    char *path = nd_path_join(o->run_dir, "last.safetensors");
+    cJSON *json = state_to_json(s, o->seed);
+    int rc = nd_checkpoint_save(model, path, 1, json);
+    cJSON_Delete(json);
+    free(path);
+    return rc;
+}
+
+/* Evaluates index list (or the whole source when indices is NULL) into UAR
+ * and WAR; NAN for an empty list. */
+static int measure(nrdfer_model *model, const nd_clip_source *source, const int *indices,
+                   int n, int batch, double *uar, double *war) {
+    *uar = NAN;
+    *war = NAN;
+    if (!source || n <= 0)
+        return 0;
+    nd_confusion confusion;
+    nd_metrics metrics;
+    if (nd_evaluate(model, source, indices, n, batch, &confusion, NULL) != 0)
+        return -1;
+    if (nd_metrics_compute(&confusion, &metrics) != 0)
+        return -1;
+    *uar = metrics.uar;
+    *war = metrics.war;
+    return 0;
+}
+
+static void log_epoch(const nd_epoch_record *r, int epochs, int is_best) {
+    nd_log_info("epoch %d/%d  loss %.4f  lr %.3g  train UAR/WAR %.2f/%.2f  "
+                "val %.2f/%.2f  test %.2f/%.2f  %.1f s  %.1f clips/s%s",
+                r->epoch, epochs, r->loss, r->lr, 100 * r->train_uar, 100 * r->train_war,
+                100 * r->val_uar, 100 * r->val_war, 100 * r->test_uar, 100 * r->test_war,
+                r->seconds, r->clips_per_s, is_best ? "  (best val UAR so far)" : "");
+}
+
+/* The end of an epoch: evaluation, selection, and the run folder's files. */
+static int finish_epoch(nrdfer_model *model, const nd_train_options *o,
+                        const nd_train_data *d, const int *train_eval, int num_train_eval,
+                        train_state *s, nd_epoch_record **history, int *count) {
+    double t0 = now_seconds();
+    nd_epoch_record r;
+    memset(&r, 0, sizeof r);
+    r.epoch = s->epoch + 1;
+    r.steps = s->steps;
+    r.loss = s->loss_count > 0 ? s->loss_sum / (double)s->loss_count : NAN;
+    r.lr = s->last_lr;
+    if (measure(model, d->train_source, train_eval, num_train_eval, o->batch, &r.train_uar,
+                &r.train_war) != 0 ||
+        measure(model, d->train_source, d->val, d->num_val, o->batch, &r.val_uar,
+                &r.val_war) != 0 ||
+        measure(model, d->test, NULL, d->test ? d->test->num_clips : 0, o->batch,
+                &r.test_uar, &r.test_war) != 0)
+        return -1;
+    r.seconds = s->epoch_seconds + (now_seconds() - t0);
+    r.clips_per_s = s->train_seconds > 0
+                        ? (double)(s->loss_count * o->batch) / s->train_seconds
+                        : NAN;
+
+    /* Selection: the best validation UAR, or every epoch without validation. */
+    int is_best = d->num_val == 0 || s->best_epoch == 0 || r.val_uar > s->best_val_uar;
+    if (is_best) {
+        s->best_epoch = r.epoch;
+        s->best_val_uar = d->num_val > 0 ? r.val_uar : NAN;
+        char *path = nd_path_join(o->run_dir, "best.safetensors");
+        cJSON *json = cJSON_CreateObject();
+        cJSON_AddItemToObject(json, "epoch_record", nd_epoch_record_to_json(&r));
+        int rc = nd_checkpoint_save(model, path, 0, json);
+        cJSON_Delete(json);
+        free(path);
+        if (rc != 0)
+            return -1;
+    }
+
+    /* History, curves, then the resumable state (after everything it covers). */
+    *history = nd_realloc(*history, sizeof **history * (size_t)(*count + 1));
+    (*history)[(*count)++] = r;
+    char *path = nd_path_join(o->run_dir, "metrics.jsonl");
+    int rc = nd_history_write(path, *history, *count);
+    free(path);
+    if (rc != 0)
+        return -1;
+    path = nd_path_join(o->run_dir, "curves.png");
+    rc = nd_plot_curves(path, *history, *count, "nrdfer train");
+    free(path);
+    if (rc != 0)
+        return -1;
+
+    log_epoch(&r, o->schedule.epochs, is_best);
+    s->epoch++;
+    s->step = 0;
+    s->loss_sum = 0;
+    s->loss_count = 0;
+    s->train_seconds = 0;
+    s->epoch_seconds = 0;
+    return save_last(model, o, s);
+}
+
+static void fill_result(const train_state *s, const nd_epoch_record *history, int count,
+                        nd_train_result *result) {
+    memset(result, 0, sizeof *result);
+    result->epochs_done = s->epoch;
+    result->steps = s->steps;
+    result->best_epoch = s->best_epoch;
+    result->best_test_uar = NAN;
+    for (int i = 0; i < count; i++) {
+        if (history[i].epoch == s->best_epoch)
+            result->best = history[i];
+        if (isfinite(history[i].test_uar) &&
+            (result->best_test_epoch == 0 || history[i].test_uar > result->best_test_uar)) {
+            result->best_test_epoch = history[i].epoch;
+            result->best_test_uar = history[i].test_uar;
+        }
+    }
+}
+
+int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_data *d,
+                 const cJSON *resume_state, nd_train_result *result) {
+    const nrdfer_config *config = nrdfer_model_config(model);
+    size_t clip_floats = (size_t)config->frames * 3 * config->image_size * config->image_size;
+    long steps_per_epoch = d->num_train / o->batch;
+    if (steps_per_epoch < 1)
+        return nd_fail("%d training clips make no batch of %d: lower --batch", d->num_train,
+                       o->batch);
+
+    /* Starting point: a new run, or the state of last.safetensors. */
+    train_state s = {0};
+    s.best_val_uar = NAN;
+    nd_epoch_record *history = NULL;
+    int count = 0;
+    if (resume_state) {
+        if (state_from_json(resume_state, o->seed, &s) != 0)
+            return -1;
+        char *path = nd_path_join(o->run_dir, "metrics.jsonl");
+        int rc = nd_history_read(path, &history, &count);
+        free(path);
+        if (rc != 0)
+            return -1;
+        while (count > 0 && history[count - 1].epoch > s.epoch)
+            count--;
+        nd_log_info("resuming at epoch %d, step %ld of %ld (%ld steps done)", s.epoch + 1,
+                    s.step, steps_per_epoch, s.steps);
+    }
+
+    /* Labels of the training list, and the fixed clips evaluated each epoch. */
+    int *train_labels = nd_malloc(((size_t)d->num_train + 1) * sizeof *train_labels);
+    for (int i = 0; i < d->num_train; i++)
+        train_labels[i] = d->train_source->labels[d->train[i]];
+    int num_train_eval = o->train_eval_clips < d->num_train ? o->train_eval_clips
+                                                            : d->num_train;
+    int *train_eval = nd_malloc(((size_t)num_train_eval + 1) * sizeof *train_eval);
+    for (int i = 0; i < num_train_eval; i++)
+        train_eval[i] = d->train[(long)i * d->num_train / num_train_eval];
+
+    int *order = nd_malloc((size_t)d->num_train * sizeof *order);
+    int *batch_idx = nd_malloc((size_t)o->batch * sizeof *batch_idx);
+    int *batch_labels = nd_malloc((size_t)o->batch * sizeof *batch_labels);
+    float *clips = nd_malloc(clip_floats * (size_t)o->batch * sizeof *clips);
+    int rc = 0;
+
+    /* --steps 0 still records the starting weights. */
+    if (!resume_state && o->max_steps == 0)
+        rc = save_last(model, o, &s);
+
+    while (rc == 0 && s.epoch < o->schedule.epochs) {
+        double epoch_start = now_seconds() - s.epoch_seconds;
+        nd_sampler_epoch_order(train_labels, d->num_train, config->num_classes, o->seed,
+                               s.epoch, o->balance, order);
+        while (rc == 0 && s.step < steps_per_epoch) {
+            /* Stop points: the step budget, or an interruption. */
+            if (o->max_steps >= 0 && s.steps >= o->max_steps)
+                break;
+            if (o->interrupted && *o->interrupted) {
+                s.epoch_seconds = now_seconds() - epoch_start;
+                if (save_last(model, o, &s) == 0)
+                    nd_fail("interrupted at epoch %d, step %ld: continue with --resume %s",
+                            s.epoch + 1, s.step, o->run_dir);
+                rc = -1;
+                break;
+            }
+
+            /* One batch: load, step, account. */
+            for (int i = 0; i < o->batch; i++) {
+                int pos = order[s.step * o->batch + i];
+                batch_idx[i] = d->train[pos];
+                batch_labels[i] = train_labels[pos];
+            }
+            double t0 = now_seconds();
+            rc = d->train_source->load(d->train_source->impl, batch_idx, o->batch, 1, o->seed,
+                                       s.epoch, clips);
+            if (rc != 0)
+                break;
+            double lr = nd_schedule_lr(&o->schedule, s.epoch, s.step);
+            float loss = NAN;
+            rc = nrdfer_model_train_step(model, clips, batch_labels, o->batch, &o->optimizer,
+                                         (float)lr, o->label_smoothing, &loss);
+            if (rc != 0 && !isfinite(loss)) {
+                nd_fail("training loss is %g at step %ld (epoch %d, step %ld of the epoch, "
+                        "lr %g): the run stopped and last.safetensors keeps the weights of "
+                        "the last completed epoch. Lower --lr (or raise --warmup) and "
+                        "start again",
+                        (double)loss, s.steps + 1, s.epoch + 1, s.step + 1, lr);
+                break;
+            }
+            if (rc != 0)
+                break;
+            s.train_seconds += now_seconds() - t0;
+            s.loss_sum += loss;
+            s.loss_count++;
+            s.last_lr = lr;
+            s.step++;
+            s.steps++;
+
+            if (o->progress) {
+                nd_train_progress p = {s.epoch + 1, o->schedule.epochs, s.step,
+                                       steps_per_epoch, s.steps,
+                                       s.loss_sum / (double)s.loss_count, lr,
+                                       (double)(s.loss_count * o->batch) / s.train_seconds,
+                                       now_seconds() - epoch_start};
+                o->progress(&p, o->progress_data);
+            }
+        }
+        if (rc != 0)
+            break;
+
+        /* The step budget ran out inside the epoch: save the position. */
+        if (s.step < steps_per_epoch) {
+            s.epoch_seconds = now_seconds() - epoch_start;
+            rc = save_last(model, o, &s);
+            break;
+        }
+        s.epoch_seconds = now_seconds() - epoch_start;
+        rc = finish_epoch(model, o, d, train_eval, num_train_eval, &s, &history, &count);
+    }
+
+    fill_result(&s, history, count, result);
+    result->stopped_early = rc == 0 && s.epoch < o->schedule.epochs;
+    free(train_labels);
+    free(train_eval);
+    free(order);
+    free(batch_idx);
+    free(batch_labels);
+    free(clips);
+    free(history);
+    return rc;
+}
