@@ -30,7 +30,28 @@ static int remove_run_files(const char *dir) {
     return 0;
 }
 
+int nd_rundir_check(const char *dir, int force) {
+    if (!nd_is_dir(dir)) {
+        if (nd_is_file(dir))
+            return nd_fail("run folder %s is a file: choose another --out folder", dir);
+        return 0;
+    }
+    char **names;
+    int count;
+    if (nd_list_dir(dir, &names, &count) != 0)
+        return -1;
+    nd_free_list(names, count);
+    if (count > 0 && !force)
+        return nd_fail("run folder %s already exists and is not empty: pass --force to "
+                       "overwrite its run files, --resume %s to continue it, or another "
+                       "--out folder",
+                       dir, dir);
+    return 0;
+}
+
 int nd_rundir_prepare(const char *dir, int force) {
+    if (nd_rundir_check(dir, force) != 0)
+        return -1;
     if (!nd_is_dir(dir))
         return nd_mkdir_p(dir);
 
@@ -38,13 +59,6 @@ int nd_rundir_prepare(const char *dir, int force) {
     int count;
     if (nd_list_dir(dir, &names, &count) != 0)
         return -1;
-    if (count > 0 && !force) {
-        nd_free_list(names, count);
-        return nd_fail("run folder %s already exists and is not empty: pass --force to "
-                       "overwrite its run files, --resume %s to continue it, or another "
-                       "--out folder",
-                       dir, dir);
-    }
 
     /* With force: clear the run files here and in fold-K subfolders. */
     int rc = remove_run_files(dir);

@@ -27,6 +27,11 @@ typedef struct nd_epoch_record {
     double clips_per_s; /* training clips per second of training-step time */
 } nd_epoch_record;
 
+/* Checks, without changing anything, that dir can take a new run: missing,
+ * empty, or force set. Returns -1 with a message naming the options
+ * otherwise. */
+int nd_rundir_check(const char *dir, int force);
+
 /* Prepares dir for a new run: creates it when missing, accepts it when empty,
  * and rejects a folder that has entries unless force is set. With force, the
  * run files listed above (and those of fold-K subfolders) are removed and
