@@ -104,27 +104,30 @@ cJSON *nd_rundir_read_json(const char *dir, const char *name) {
     return json;
 }
 
-static void add_number_or_null(cJSON *obj, const char *key, double value) {
-    if (isfinite(value))
-        cJSON_AddNumberToObject(obj, key, value);
-    else
+void nd_json_add_exact(cJSON *obj, const char *key, double value) {
+    char text[40];
+    if (!isfinite(value)) {
         cJSON_AddNullToObject(obj, key);
+        return;
+    }
+    snprintf(text, sizeof text, "%.17g", value);
+    cJSON_AddRawToObject(obj, key, text);
 }
 
 cJSON *nd_epoch_record_to_json(const nd_epoch_record *r) {
     cJSON *obj = cJSON_CreateObject();
     cJSON_AddNumberToObject(obj, "epoch", r->epoch);
     cJSON_AddNumberToObject(obj, "steps", (double)r->steps);
-    add_number_or_null(obj, "loss", r->loss);
-    add_number_or_null(obj, "lr", r->lr);
-    add_number_or_null(obj, "train_uar", r->train_uar);
-    add_number_or_null(obj, "train_war", r->train_war);
-    add_number_or_null(obj, "val_uar", r->val_uar);
-    add_number_or_null(obj, "val_war", r->val_war);
-    add_number_or_null(obj, "test_uar", r->test_uar);
-    add_number_or_null(obj, "test_war", r->test_war);
-    add_number_or_null(obj, "seconds", r->seconds);
-    add_number_or_null(obj, "clips_per_s", r->clips_per_s);
+    nd_json_add_exact(obj, "loss", r->loss);
+    nd_json_add_exact(obj, "lr", r->lr);
+    nd_json_add_exact(obj, "train_uar", r->train_uar);
+    nd_json_add_exact(obj, "train_war", r->train_war);
+    nd_json_add_exact(obj, "val_uar", r->val_uar);
+    nd_json_add_exact(obj, "val_war", r->val_war);
+    nd_json_add_exact(obj, "test_uar", r->test_uar);
+    nd_json_add_exact(obj, "test_war", r->test_war);
+    nd_json_add_exact(obj, "seconds", r->seconds);
+    nd_json_add_exact(obj, "clips_per_s", r->clips_per_s);
     return obj;
 }
 

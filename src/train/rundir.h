@@ -54,4 +54,9 @@ int nd_history_read(const char *path, nd_epoch_record **records, int *count);
 
 cJSON *nd_epoch_record_to_json(const nd_epoch_record *record);
 
+/* Adds value to obj with 17 significant digits, so that it reads back as the
+ * same double (cJSON's own printing keeps 15 digits when those compare equal
+ * within DBL_EPSILON, which loses the last bits). Not finite: null. */
+void nd_json_add_exact(cJSON *obj, const char *key, double value);
+
 #endif

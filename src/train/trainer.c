@@ -39,13 +39,13 @@ static cJSON *state_to_json(const train_state *s, uint64_t seed) {
     cJSON_AddNumberToObject(json, "epoch", s->epoch);
     cJSON_AddNumberToObject(json, "step", (double)s->step);
     cJSON_AddNumberToObject(json, "steps", (double)s->steps);
-    cJSON_AddNumberToObject(json, "loss_sum", s->loss_sum);
+    nd_json_add_exact(json, "loss_sum", s->loss_sum);
     cJSON_AddNumberToObject(json, "loss_count", (double)s->loss_count);
-    cJSON_AddNumberToObject(json, "train_seconds", s->train_seconds);
-    cJSON_AddNumberToObject(json, "epoch_seconds", s->epoch_seconds);
-    cJSON_AddNumberToObject(json, "last_lr", s->last_lr);
+    nd_json_add_exact(json, "train_seconds", s->train_seconds);
+    nd_json_add_exact(json, "epoch_seconds", s->epoch_seconds);
+    nd_json_add_exact(json, "last_lr", s->last_lr);
     cJSON_AddNumberToObject(json, "best_epoch", s->best_epoch);
-    cJSON_AddNumberToObject(json, "best_val_uar", s->best_val_uar);
+    nd_json_add_exact(json, "best_val_uar", s->best_val_uar);
     /* The seed as a string, since a JSON number loses 64-bit integers. */
     snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
     cJSON_AddStringToObject(json, "seed", text);
@@ -54,6 +54,10 @@ static cJSON *state_to_json(const train_state *s, uint64_t seed) {
 
 static int get_number(const cJSON *json, const char *key, double *value) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, key);
+    if (cJSON_IsNull(item)) {
+        *value = NAN; /* nd_json_add_exact writes a NAN as null */
+        return 0;
+    }
     if (!cJSON_IsNumber(item))
         return nd_fail("last.safetensors train state lacks '%s': it was not written by "
                        "nrdfer train, so start a new run",
