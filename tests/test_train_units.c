@@ -1,5 +1,5 @@
 /* Unit tests of the training pieces that need no engine: learning-rate
- * schedules, the validation split and epoch order, run folders, the
+ * schedules, class-balanced sampling, run folders, the
  * metrics history, the cross-validation table and the PNG figures.
  *
  * With arguments "--lr-table KIND BASE STEP GAMMA WARMUP EPOCHS STEPS_PER_EPOCH"
@@ -68,83 +68,33 @@ static void test_schedule_invalid(void) {
     CHECK(nd_schedule_parse_kind("cosine", &kind) == 0 && kind == ND_SCHEDULE_COSINE);
 }
 
-static void test_split_stratified(void) {
-    /* 7 classes of 10, 20, ..., 70 clips, plus a class with one clip. */
-    int n = 0, labels[400];
-    for (int c = 0; c < 7; c++)
-        for (int i = 0; i < 10 * (c + 1); i++)
-            labels[n++] = c;
-    labels[n++] = 7;
-    int *train, *val, num_train, num_val;
-    CHECK(nd_split_stratified(labels, n, 8, 0.1, 42, &train, &num_train, &val, &num_val) == 0);
-    CHECK(num_train + num_val == n);
-
-    /* Per class: round(10 %) to validation, the single clip stays in training. */
-    int val_count[8] = {0};
-    for (int i = 0; i < num_val; i++)
-        val_count[labels[val[i]]]++;
-    for (int c = 0; c < 7; c++)
-        CHECK(val_count[c] == c + 1);
-    CHECK(val_count[7] == 0);
-
-    /* Disjoint and increasing. */
-    char *seen = calloc((size_t)n, 1);
-    for (int i = 0; i < num_train; i++)
-        seen[train[i]]++;
-    for (int i = 0; i < num_val; i++)
-        seen[val[i]]++;
-    for (int i = 0; i < n; i++)
-        CHECK(seen[i] == 1);
-    for (int i = 1; i < num_val; i++)
-        CHECK(val[i] > val[i - 1]);
-    free(seen);
-
-    /* Same seed, same split; another seed, another split. */
-    int *train2, *val2, nt2, nv2;
-    CHECK(nd_split_stratified(labels, n, 8, 0.1, 42, &train2, &nt2, &val2, &nv2) == 0);
-    CHECK(nv2 == num_val && memcmp(val, val2, sizeof *val * (size_t)nv2) == 0);
-    free(train2);
-    free(val2);
-    CHECK(nd_split_stratified(labels, n, 8, 0.1, 43, &train2, &nt2, &val2, &nv2) == 0);
-    CHECK(nv2 == num_val && memcmp(val, val2, sizeof *val * (size_t)nv2) != 0);
-    free(train2);
-    free(val2);
-
-    /* Fraction 0 keeps every clip for training; 1 is rejected. */
-    free(train);
-    free(val);
-    CHECK(nd_split_stratified(labels, n, 8, 0, 42, &train, &num_train, &val, &num_val) == 0);
-    CHECK(num_train == n && num_val == 0);
-    free(train);
-    free(val);
-    CHECK(nd_split_stratified(labels, n, 8, 1, 42, &train, &num_train, &val, &num_val) == -1);
-}
-
-static void test_epoch_order(void) {
+static void test_balanced_order(void) {
     int labels[100], order[100], again[100], next[100];
     for (int i = 0; i < 100; i++)
         labels[i] = i < 90 ? 0 : 1;
 
-    /* Shuffled: a permutation, fixed by (seed, epoch). */
-    nd_sampler_epoch_order(labels, 100, 2, 7, 3, 0, order);
-    nd_sampler_epoch_order(labels, 100, 2, 7, 3, 0, again);
-    nd_sampler_epoch_order(labels, 100, 2, 7, 4, 0, next);
+    /* Fixed by (seed, epoch). */
+    nd_balanced_order(labels, 100, 2, 7, 3, order);
+    nd_balanced_order(labels, 100, 2, 7, 3, again);
+    nd_balanced_order(labels, 100, 2, 7, 4, next);
     CHECK(memcmp(order, again, sizeof order) == 0);
     CHECK(memcmp(order, next, sizeof order) != 0);
-    int seen[100] = {0};
-    for (int i = 0; i < 100; i++)
-        seen[order[i]]++;
-    for (int i = 0; i < 100; i++)
-        CHECK(seen[i] == 1);
 
-    /* Balanced: the minority class (10 %) is drawn about half the time. */
+    /* The minority class (10 % of clips) is drawn about half the time. */
     int minority = 0;
     for (int epoch = 0; epoch < 20; epoch++) {
-        nd_sampler_epoch_order(labels, 100, 2, 7, epoch, 1, order);
-        for (int i = 0; i < 100; i++)
+        nd_balanced_order(labels, 100, 2, 7, epoch, order);
+        for (int i = 0; i < 100; i++) {
+            CHECK(order[i] >= 0 && order[i] < 100);
             minority += labels[order[i]] == 1;
+        }
     }
     CHECK(minority > 800 && minority < 1200);
+
+    /* A class without clips is never drawn. */
+    nd_balanced_order(labels, 100, 3, 7, 0, order);
+    for (int i = 0; i < 100; i++)
+        CHECK(labels[order[i]] != 2);
 }
 
 static void test_rundir(void) {
@@ -332,8 +282,7 @@ int main(int argc, char **argv) {
     }
     test_schedule_step();
     test_schedule_invalid();
-    test_split_stratified();
-    test_epoch_order();
+    test_balanced_order();
     test_rundir();
     test_history();
     test_cv_table();

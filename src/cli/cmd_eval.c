@@ -3,18 +3,20 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
-#include "cli/source_args.h"
+#include "cli/data_args.h"
 #include "model/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/plot.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 enum {
-    OPT_MODEL = ND_OPT_SOURCE_LAST,
+    OPT_MODEL = ND_OPT_DATA_LAST,
     OPT_JSON,
     OPT_SNIPPET_FILTER,
     OPT_PREDICTIONS,
@@ -39,12 +41,27 @@ static void usage(FILE *out) {
             "  --batch N               clips per forward pass (default 32)\n"
             "  --threads N             compute threads (default 0: all cores)\n"
             "\n");
-    nd_source_args_help(out);
+    nd_data_args_help(out);
+}
+
+/* Writes one CSV field, quoted when it contains a comma, quote or newline. */
+static void write_csv_field(FILE *fp, const char *text) {
+    if (!strpbrk(text, ",\"\n\r")) {
+        fputs(text, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', fp);
+        fputc(*p, fp);
+    }
+    fputc('"', fp);
 }
 
 /* Writes the per-clip CSV through a temporary file. */
-static int write_predictions(const char *path, const nd_clip_source *source,
-                             const nrdfer_prediction *predictions,
+static int write_predictions(const char *path, const nd_dataset *ds,
+                             const nd_clip_prediction *predictions, int count,
                              const nrdfer_config *config) {
     nd_atomic_file f;
     if (nd_atomic_open(&f, path) != 0)
@@ -53,10 +70,12 @@ static int write_predictions(const char *path, const nd_clip_source *source,
     for (int c = 0; c < config->num_classes; c++)
         fprintf(f.fp, ",p_%s", config->labels[c]);
     fprintf(f.fp, ",neutral_suppressed\n");
-    for (int i = 0; i < source->num_clips; i++) {
-        const nrdfer_prediction *p = &predictions[i];
-        fprintf(f.fp, "%s,%s,%s", source->ids[i], config->labels[source->labels[i]],
-                config->labels[p->label]);
+    const nd_split *split = &ds->splits[ND_SPLIT_TEST];
+    for (int i = 0; i < count; i++) {
+        const nd_clip *clip = &split->clips[predictions[i].clip];
+        const nrdfer_prediction *p = &predictions[i].prediction;
+        write_csv_field(f.fp, clip->id);
+        fprintf(f.fp, ",%s,%s", config->labels[clip->label], config->labels[p->label]);
         for (int c = 0; c < config->num_classes; c++)
             fprintf(f.fp, ",%.6f", p->probs[c]);
         fprintf(f.fp, ",%d\n", p->neutral_suppressed);
@@ -82,7 +101,7 @@ static nrdfer_model *load_model(const char *path, int snippet_filter) {
 
 int nd_cmd_eval(int argc, char **argv) {
     static const struct option long_options[] = {
-        ND_SOURCE_LONG_OPTIONS,
+        ND_DATA_LONG_OPTIONS,
         {"model", required_argument, NULL, OPT_MODEL},
         {"json", no_argument, NULL, OPT_JSON},
         {"snippet-filter", required_argument, NULL, OPT_SNIPPET_FILTER},
@@ -93,8 +112,8 @@ int nd_cmd_eval(int argc, char **argv) {
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
-    nd_source_options data;
-    nd_source_args_init(&data);
+    nd_data_settings data;
+    nd_data_args_init(&data);
     const char *model_path = NULL, *predictions_path = NULL, *confusion_path = NULL;
     int json = 0, snippet_filter = -1;
     long batch = 32, threads = 0;
@@ -103,7 +122,7 @@ int nd_cmd_eval(int argc, char **argv) {
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        int shared = nd_source_args_parse(&data, opt, optarg, "eval");
+        int shared = nd_data_args_parse(&data, opt, optarg, "eval");
         if (shared < 0)
             return ND_EXIT_USAGE;
         if (shared)
@@ -149,7 +168,7 @@ int nd_cmd_eval(int argc, char **argv) {
         fprintf(stderr, "nrdfer eval: --model is required (see --help)\n");
         return ND_EXIT_USAGE;
     }
-    if (nd_source_args_check(&data, "eval") != 0)
+    if (nd_data_args_check(&data, "eval") != 0)
         return ND_EXIT_USAGE;
     nrdfer_set_threads((int)threads);
 
@@ -160,23 +179,31 @@ int nd_cmd_eval(int argc, char **argv) {
         return ND_EXIT_FAILURE;
     }
     const nrdfer_config *config = nrdfer_model_config(model);
-    nd_clip_source source;
-    if (nd_source_open(&data, ND_SPLIT_TEST, config, &source) != 0) {
+    nd_dataset *ds = NULL;
+    if (nd_data_open(&data, config->frames, &ds) != 0 || nd_data_check_labels(ds, config) != 0) {
         fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
+        nd_dataset_free(ds);
         nrdfer_model_free(model);
         return ND_EXIT_FAILURE;
     }
 
-    /* Predict every clip, then report. */
-    nrdfer_prediction *predictions =
-        nd_malloc(((size_t)source.num_clips + 1) * sizeof *predictions);
+    /* Predict every test clip, then report. */
+    int num_clips = ds->splits[ND_SPLIT_TEST].count, count = 0;
+    nd_clip_prediction *predictions = nd_malloc(((size_t)num_clips + 1) * sizeof *predictions);
+    nd_loader_options loader;
+    nd_data_loader_options(&data, config, (int)batch, 0, 0, &loader);
     nd_confusion confusion;
     nd_metrics metrics;
-    int rc = nd_evaluate(model, &source, NULL, 0, (int)batch, &confusion, predictions);
+    int rc = nd_evaluate(model, ds, ND_SPLIT_TEST, NULL, 0, &loader, &confusion, predictions,
+                         &count);
     if (rc == 0)
         rc = nd_metrics_compute(&confusion, &metrics);
+    if (rc == 0 && count < num_clips)
+        nd_log_warn("%d of %d test clips were skipped as unreadable (--bad-clips skip); the "
+                    "metrics cover the other %d",
+                    num_clips - count, num_clips, count);
     if (rc == 0 && predictions_path)
-        rc = write_predictions(predictions_path, &source, predictions, config);
+        rc = write_predictions(predictions_path, ds, predictions, count, config);
     if (rc == 0 && confusion_path) {
         char title[160];
         snprintf(title, sizeof title, "%s fold %d test: UAR %.2f %%, WAR %.2f %%",
@@ -203,7 +230,7 @@ int nd_cmd_eval(int argc, char **argv) {
         fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
 
     free(predictions);
-    nd_source_close(&source);
+    nd_dataset_free(ds);
     nrdfer_model_free(model);
     return rc == 0 ? ND_EXIT_OK : ND_EXIT_FAILURE;
 }

@@ -9,11 +9,10 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "cli/source_args.h"
+#include "cli/data_args.h"
 #include "model/checkpoint.h"
 #include "train/cv.h"
 #include "train/rundir.h"
-#include "train/sampler.h"
 #include "train/trainer.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -27,7 +26,7 @@
 
 /* Every setting of a run; config.json stores them all for --resume. */
 typedef struct train_settings {
-    nd_source_options data;
+    nd_data_settings data;
     const char *out;
     const char *preset;
     const char *init;
@@ -50,7 +49,7 @@ typedef struct train_settings {
 } train_settings;
 
 enum {
-    OPT_OUT = ND_OPT_SOURCE_LAST,
+    OPT_OUT = ND_OPT_DATA_LAST,
     OPT_RESUME,
     OPT_FORCE,
     OPT_FOLDS,
@@ -135,12 +134,12 @@ static void usage(FILE *out) {
         "                          (256; 0: none)\n"
         "\n",
         DEFAULT_EPOCHS_PAPER, DEFAULT_EPOCHS_SMALL);
-    nd_source_args_help(out);
+    nd_data_args_help(out);
 }
 
 static void settings_init(train_settings *s) {
     memset(s, 0, sizeof *s);
-    nd_source_args_init(&s->data);
+    nd_data_args_init(&s->data);
     s->preset = "paper";
     s->optimizer.kind = NRDFER_SGD;
     s->optimizer.lr = 1e-3f;
@@ -289,29 +288,58 @@ static int settings_from_json(const cJSON *json, const char *path, train_setting
     return 0;
 }
 
-/* Creates the model of a new run: from --init, or from the preset. */
-static nrdfer_model *create_model(const train_settings *s) {
-    nrdfer_config config;
-    if (s->init) {
-        if (nd_checkpoint_read_config(s->init, &config) != 0)
-            return NULL;
-        if (s->reset_head) {
-            /* TODO: needs an engine call that loads every tensor but head.* so the
-             * classifier can start fresh for another class count. */
-            nd_fail("--reset-head is not supported by this build: train without --init "
-                    "or with a checkpoint of the same classes");
-            return NULL;
-        }
-        nrdfer_model *model = nrdfer_model_create(&config, s->seed);
-        if (model && nrdfer_model_load_weights(model, s->init) != 0) {
-            nrdfer_model_free(model);
-            return NULL;
-        }
-        return model;
+/* Reads the architecture of a run: from last.safetensors when resuming,
+ * from --init, or from the preset. */
+static int read_config(const train_settings *s, const char *dir, int resume,
+                       nrdfer_config *config) {
+    if (resume) {
+        char *last = nd_path_join(dir, "last.safetensors");
+        int rc = nd_checkpoint_read_config(last, config);
+        free(last);
+        return rc;
     }
-    if (nrdfer_config_preset(&config, s->preset) != 0)
+    if (s->init)
+        return nd_checkpoint_read_config(s->init, config);
+    return nrdfer_config_preset(config, s->preset);
+}
+
+/* Creates the model: weights and state of last.safetensors when resuming,
+ * the weights of --init, or a new initialisation for the dataset's classes. */
+static nrdfer_model *create_model(const train_settings *s, const char *dir, int resume,
+                                  nrdfer_config *config, const nd_dataset *ds,
+                                  cJSON **state) {
+    if (!resume && !s->init) {
+        config->num_classes = ds->num_classes;
+        memcpy(config->labels, ds->labels, sizeof config->labels);
+    }
+    if (!resume && s->init && s->reset_head) {
+        /* TODO: needs an engine call that loads every tensor except head.* so the
+         * classifier can start fresh for another class count. */
+        nd_fail("--reset-head is not supported by this build: train without --init "
+                "or from a checkpoint with the dataset's classes");
         return NULL;
-    return nrdfer_model_create(&config, s->seed);
+    }
+    if (nd_data_check_labels(ds, config) != 0)
+        return NULL;
+
+    nrdfer_model *model = nrdfer_model_create(config, s->seed);
+    if (!model)
+        return NULL;
+    int rc = 0;
+    if (resume) {
+        char *last = nd_path_join(dir, "last.safetensors");
+        rc = nd_checkpoint_load(model, last, 1, state);
+        if (rc == 0 && !*state)
+            rc = nd_fail("%s has no train state: it was not written by nrdfer train", last);
+        free(last);
+    } else if (s->init) {
+        rc = nrdfer_model_load_weights(model, s->init);
+    }
+    if (rc != 0) {
+        nrdfer_model_free(model);
+        return NULL;
+    }
+    return model;
 }
 
 static void print_banner(const train_settings *s, const nrdfer_model *model, int fold,
@@ -319,7 +347,7 @@ static void print_banner(const train_settings *s, const nrdfer_model *model, int
     const nrdfer_config *c = nrdfer_model_config(model);
     nd_log_info("run %s: %s fold %d, %d training, %d validation, %d test clips", dir,
                 s->data.dataset, fold, data->num_train, data->num_val,
-                data->test->num_clips);
+                data->dataset->splits[ND_SPLIT_TEST].count);
     nd_log_info("model: preset %s%s%s, %d frames of %d x %d, %d classes, %.2f M parameters, "
                 "%.2f GFLOPs per clip",
                 s->preset, s->init ? ", init " : "", s->init ? s->init : "", c->frames,
@@ -342,44 +370,35 @@ static void print_banner(const train_settings *s, const nrdfer_model *model, int
 static int run_fold(const train_settings *s, int fold, const char *dir, int resume,
                     long max_steps, nd_fold_result *out) {
     nrdfer_model *model = NULL;
+    nd_dataset *ds = NULL;
     cJSON *state = NULL;
-    nd_clip_source train_source = {0}, test_source = {0};
     int *train = NULL, *val = NULL, num_train = 0, num_val = 0;
     int rc = -1;
     train_settings fold_settings = *s;
     fold_settings.data.fold = fold;
 
-    /* Model: from last.safetensors when resuming, else new. */
-    if (resume) {
-        char *last = nd_path_join(dir, "last.safetensors");
-        nrdfer_config config;
-        if (nd_checkpoint_read_config(last, &config) == 0 &&
-            (model = nrdfer_model_create(&config, s->seed)) != NULL &&
-            nd_checkpoint_load(model, last, 1, &state) != 0) {
-            nrdfer_model_free(model);
-            model = NULL;
-        }
-        free(last);
-        if (model && !state)
-            nd_fail("%s/last.safetensors has no train state: it was not written by "
-                    "nrdfer train",
-                    dir);
-        if (!model || !state)
-            goto done;
-    } else if (!(model = create_model(s))) {
+    /* Dataset, then the model for its classes, then the validation split. */
+    nrdfer_config config;
+    if (read_config(s, dir, resume, &config) != 0 ||
+        nd_data_open(&fold_settings.data, config.frames, &ds) != 0)
         goto done;
-    }
-
-    /* Data: the training split with its validation part, and the test split. */
-    const nrdfer_config *config = nrdfer_model_config(model);
-    if (nd_source_open(&fold_settings.data, ND_SPLIT_TRAIN, config, &train_source) != 0 ||
-        nd_source_open(&fold_settings.data, ND_SPLIT_TEST, config, &test_source) != 0)
+    if (!(model = create_model(s, dir, resume, &config, ds, &state)))
         goto done;
-    if (nd_split_stratified(train_source.labels, train_source.num_clips,
-                            config->num_classes, s->val_fraction, s->seed, &train,
-                            &num_train, &val, &num_val) != 0)
+    if (nd_dataset_validation_split(&ds->splits[ND_SPLIT_TRAIN], ds->num_classes,
+                                    s->val_fraction, s->seed, &train, &num_train, &val,
+                                    &num_val) != 0)
         goto done;
-    nd_train_data data = {&train_source, train, num_train, val, num_val, &test_source};
+    nd_train_data data;
+    memset(&data, 0, sizeof data);
+    data.dataset = ds;
+    data.train = train;
+    data.num_train = num_train;
+    data.val = val;
+    data.num_val = num_val;
+    nd_data_loader_options(&s->data, nrdfer_model_config(model), (int)s->batch, s->seed, 1,
+                           &data.train_loader);
+    nd_data_loader_options(&s->data, nrdfer_model_config(model), (int)s->batch, s->seed, 0,
+                           &data.eval_loader);
 
     /* A new run writes its config before the first step. */
     if (!resume) {
@@ -448,8 +467,7 @@ done:
         fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
     free(train);
     free(val);
-    nd_source_close(&train_source);
-    nd_source_close(&test_source);
+    nd_dataset_free(ds);
     cJSON_Delete(state);
     nrdfer_model_free(model);
     return rc;
@@ -575,7 +593,7 @@ static int check_settings(const train_settings *s) {
         fprintf(stderr, "nrdfer train: --out RUNDIR is required (see --help)\n");
         return -1;
     }
-    if (nd_source_args_check(&s->data, "train") != 0)
+    if (nd_data_args_check(&s->data, "train") != 0)
         return -1;
     if (s->data.fold && s->fold_first) {
         fprintf(stderr, "nrdfer train: give --fold or --folds, not both\n");
@@ -651,7 +669,7 @@ static int run_all(const train_settings *s, int resume, long max_steps) {
 
 int nd_cmd_train(int argc, char **argv) {
     static const struct option long_options[] = {
-        ND_SOURCE_LONG_OPTIONS,
+        ND_DATA_LONG_OPTIONS,
         {"out", required_argument, NULL, OPT_OUT},
         {"resume", required_argument, NULL, OPT_RESUME},
         {"force", no_argument, NULL, OPT_FORCE},
@@ -691,7 +709,7 @@ int nd_cmd_train(int argc, char **argv) {
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        int shared = nd_source_args_parse(&s.data, opt, optarg, "train");
+        int shared = nd_data_args_parse(&s.data, opt, optarg, "train");
         if (shared < 0)
             return ND_EXIT_USAGE;
         if (shared) {

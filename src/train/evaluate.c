@@ -4,37 +4,51 @@
 
 #include "util/error.h"
 
-int nd_evaluate(nrdfer_model *model, const nd_clip_source *source, const int *indices, int n,
-                int batch, nd_confusion *confusion, nrdfer_prediction *predictions) {
+int nd_evaluate(nrdfer_model *model, const nd_dataset *ds, int split, const int *indices,
+                int n, const nd_loader_options *options, nd_confusion *confusion,
+                nd_clip_prediction *predictions, int *count) {
     const nrdfer_config *config = nrdfer_model_config(model);
-    size_t clip_floats = (size_t)config->frames * 3 * config->image_size * config->image_size;
-    if (!indices)
-        n = source->num_clips;
-    if (batch < 1)
-        batch = 1;
     nd_confusion_init(confusion, config->num_classes);
+    if (count)
+        *count = 0;
 
-    float *clips = nd_malloc(clip_floats * (size_t)batch * sizeof *clips);
-    int *chunk = nd_malloc((size_t)batch * sizeof *chunk);
-    nrdfer_prediction *out = nd_malloc((size_t)batch * sizeof *out);
-    int rc = 0;
-    for (int start = 0; start < n && rc == 0; start += batch) {
-        int count = n - start < batch ? n - start : batch;
-        for (int i = 0; i < count; i++)
-            chunk[i] = indices ? indices[start + i] : start + i;
-
-        /* Load with the test transform, predict, count. */
-        rc = source->load(source->impl, chunk, count, 0, 0, 0, clips);
-        if (rc == 0)
-            rc = nrdfer_model_predict(model, clips, count, out);
-        for (int i = 0; i < count && rc == 0; i++) {
-            rc = nd_confusion_add(confusion, source->labels[chunk[i]], out[i].label);
-            if (predictions)
-                predictions[start + i] = out[i];
-        }
+    /* Dataset order, every clip, test transform. */
+    nd_loader_options o = *options;
+    o.shuffle = 0;
+    o.drop_last = 0;
+    o.augment = 0;
+    o.random_sampling = 0;
+    nd_loader *loader = nd_loader_create(ds, split, indices, indices ? n : 0, &o);
+    if (!loader || nd_loader_start_epoch(loader, 0, 0) != 0) {
+        nd_loader_free(loader);
+        return -1;
     }
-    free(clips);
-    free(chunk);
+
+    nrdfer_prediction *out = nd_malloc((size_t)o.batch_size * sizeof *out);
+    nd_batch batch;
+    int rc, done = 0;
+    while ((rc = nd_loader_next(loader, &batch)) == 1) {
+        if (nrdfer_model_predict(model, batch.clips, batch.count, out) != 0) {
+            rc = -1;
+            break;
+        }
+        for (int i = 0; i < batch.count; i++) {
+            if (nd_confusion_add(confusion, batch.labels[i], out[i].label) != 0) {
+                rc = -1;
+                break;
+            }
+            if (predictions) {
+                predictions[done].clip = batch.indices[i];
+                predictions[done].prediction = out[i];
+            }
+            done++;
+        }
+        if (rc != 1)
+            break;
+    }
+    if (count)
+        *count = done;
     free(out);
-    return rc;
+    nd_loader_free(loader);
+    return rc < 0 ? -1 : 0;
 }

@@ -17,6 +17,7 @@
 typedef struct train_state {
     int epoch;            /* 0-based epoch in progress */
     long step;            /* optimizer steps done in that epoch */
+    long position;        /* loader order position of the next clip of the epoch */
     long steps;           /* optimizer steps since the run started */
     double loss_sum;      /* sum of the step losses of the epoch so far */
     long loss_count;
@@ -38,6 +39,7 @@ static cJSON *state_to_json(const train_state *s, uint64_t seed) {
     cJSON *json = cJSON_CreateObject();
     cJSON_AddNumberToObject(json, "epoch", s->epoch);
     cJSON_AddNumberToObject(json, "step", (double)s->step);
+    cJSON_AddNumberToObject(json, "position", (double)s->position);
     cJSON_AddNumberToObject(json, "steps", (double)s->steps);
     nd_json_add_exact(json, "loss_sum", s->loss_sum);
     cJSON_AddNumberToObject(json, "loss_count", (double)s->loss_count);
@@ -67,11 +69,12 @@ static int get_number(const cJSON *json, const char *key, double *value) {
 }
 
 static int state_from_json(const cJSON *json, uint64_t seed, train_state *s) {
-    double v[10];
-    const char *keys[10] = {"epoch",         "step",          "steps",   "loss_sum",
+    double v[11];
+    const char *keys[11] = {"epoch",         "step",          "steps",   "loss_sum",
                             "loss_count",    "train_seconds", "epoch_seconds",
-                            "last_lr",       "best_epoch",    "best_val_uar"};
-    for (int i = 0; i < 10; i++)
+                            "last_lr",       "best_epoch",    "best_val_uar",
+                            "position"};
+    for (int i = 0; i < 11; i++)
         if (get_number(json, keys[i], &v[i]) != 0)
             return -1;
     s->epoch = (int)v[0];
@@ -84,6 +87,7 @@ static int state_from_json(const cJSON *json, uint64_t seed, train_state *s) {
     s->last_lr = v[7];
     s->best_epoch = (int)v[8];
     s->best_val_uar = v[9];
+    s->position = (long)v[10];
 
     const cJSON *stored = cJSON_GetObjectItemCaseSensitive(json, "seed");
     char text[32];
@@ -105,17 +109,18 @@ static int save_last(const nrdfer_model *model, const nd_train_options *o,
     return rc;
 }
 
-/* Evaluates index list (or the whole source when indices is NULL) into UAR
- * and WAR; NAN for an empty list. */
-static int measure(nrdfer_model *model, const nd_clip_source *source, const int *indices,
-                   int n, int batch, double *uar, double *war) {
+/* Evaluates indices of split (the whole split when indices is NULL) into
+ * UAR and WAR; NAN for an empty list. */
+static int measure(nrdfer_model *model, const nd_train_data *d, int split,
+                   const int *indices, int n, double *uar, double *war) {
     *uar = NAN;
     *war = NAN;
-    if (!source || n <= 0)
+    if (indices && n <= 0)
         return 0;
     nd_confusion confusion;
     nd_metrics metrics;
-    if (nd_evaluate(model, source, indices, n, batch, &confusion, NULL) != 0)
+    if (nd_evaluate(model, d->dataset, split, indices, n, &d->eval_loader, &confusion, NULL,
+                    NULL) != 0)
         return -1;
     if (nd_metrics_compute(&confusion, &metrics) != 0)
         return -1;
@@ -143,12 +148,10 @@ static int finish_epoch(nrdfer_model *model, const nd_train_options *o,
     r.steps = s->steps;
     r.loss = s->loss_count > 0 ? s->loss_sum / (double)s->loss_count : NAN;
     r.lr = s->last_lr;
-    if (measure(model, d->train_source, train_eval, num_train_eval, o->batch, &r.train_uar,
+    if (measure(model, d, ND_SPLIT_TRAIN, train_eval, num_train_eval, &r.train_uar,
                 &r.train_war) != 0 ||
-        measure(model, d->train_source, d->val, d->num_val, o->batch, &r.val_uar,
-                &r.val_war) != 0 ||
-        measure(model, d->test, NULL, d->test ? d->test->num_clips : 0, o->batch,
-                &r.test_uar, &r.test_war) != 0)
+        measure(model, d, ND_SPLIT_TRAIN, d->val, d->num_val, &r.val_uar, &r.val_war) != 0 ||
+        measure(model, d, ND_SPLIT_TEST, NULL, 0, &r.test_uar, &r.test_war) != 0)
         return -1;
     r.seconds = s->epoch_seconds + (now_seconds() - t0);
     r.clips_per_s = s->train_seconds > 0
@@ -187,6 +190,7 @@ static int finish_epoch(nrdfer_model *model, const nd_train_options *o,
     log_epoch(&r, o->schedule.epochs, is_best);
     s->epoch++;
     s->step = 0;
+    s->position = 0;
     s->loss_sum = 0;
     s->loss_count = 0;
     s->train_seconds = 0;
@@ -212,14 +216,34 @@ static void fill_result(const train_state *s, const nd_epoch_record *history, in
     }
 }
 
+/* Creates the training loader of an epoch: once for shuffled sampling, or
+ * every epoch for class-balanced sampling (a new draw of clips). */
+static nd_loader *epoch_loader(nd_loader *loader, const nd_train_options *o,
+                               const nd_train_data *d, const int *train_labels, int epoch,
+                               int *balanced) {
+    if (loader && !o->balance)
+        return loader;
+    nd_loader_free(loader);
+    if (!o->balance)
+        return nd_loader_create(d->dataset, ND_SPLIT_TRAIN, d->train, d->num_train,
+                                &d->train_loader);
+
+    int num_classes = d->dataset->num_classes;
+    nd_balanced_order(train_labels, d->num_train, num_classes, o->seed, epoch, balanced);
+    for (int i = 0; i < d->num_train; i++)
+        balanced[i] = d->train[balanced[i]];
+    nd_loader_options lo = d->train_loader;
+    lo.shuffle = 0; /* the balanced draw is already in random order */
+    return nd_loader_create(d->dataset, ND_SPLIT_TRAIN, balanced, d->num_train, &lo);
+}
+
 int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_data *d,
                  const cJSON *resume_state, nd_train_result *result) {
-    const nrdfer_config *config = nrdfer_model_config(model);
-    size_t clip_floats = (size_t)config->frames * 3 * config->image_size * config->image_size;
     long steps_per_epoch = d->num_train / o->batch;
     if (steps_per_epoch < 1)
         return nd_fail("%d training clips make no batch of %d: lower --batch", d->num_train,
                        o->batch);
+    ND_ASSERT(d->train_loader.batch_size == o->batch);
 
     /* Starting point: a new run, or the state of last.safetensors. */
     train_state s = {0};
@@ -241,19 +265,17 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
     }
 
     /* Labels of the training list, and the fixed clips evaluated each epoch. */
+    const nd_split *split = &d->dataset->splits[ND_SPLIT_TRAIN];
     int *train_labels = nd_malloc(((size_t)d->num_train + 1) * sizeof *train_labels);
     for (int i = 0; i < d->num_train; i++)
-        train_labels[i] = d->train_source->labels[d->train[i]];
+        train_labels[i] = split->clips[d->train[i]].label;
     int num_train_eval = o->train_eval_clips < d->num_train ? o->train_eval_clips
                                                             : d->num_train;
     int *train_eval = nd_malloc(((size_t)num_train_eval + 1) * sizeof *train_eval);
     for (int i = 0; i < num_train_eval; i++)
         train_eval[i] = d->train[(long)i * d->num_train / num_train_eval];
-
-    int *order = nd_malloc((size_t)d->num_train * sizeof *order);
-    int *batch_idx = nd_malloc((size_t)o->batch * sizeof *batch_idx);
-    int *batch_labels = nd_malloc((size_t)o->batch * sizeof *batch_labels);
-    float *clips = nd_malloc(clip_floats * (size_t)o->batch * sizeof *clips);
+    int *balanced = nd_malloc(((size_t)d->num_train + 1) * sizeof *balanced);
+    nd_loader *loader = NULL;
     int rc = 0;
 
     /* --steps 0 still records the starting weights. */
@@ -262,8 +284,12 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
 
     while (rc == 0 && s.epoch < o->schedule.epochs) {
         double epoch_start = now_seconds() - s.epoch_seconds;
-        nd_sampler_epoch_order(train_labels, d->num_train, config->num_classes, o->seed,
-                               s.epoch, o->balance, order);
+        loader = epoch_loader(loader, o, d, train_labels, s.epoch, balanced);
+        if (!loader || nd_loader_start_epoch(loader, s.epoch, (int)s.position) != 0) {
+            rc = -1;
+            break;
+        }
+        int epoch_over = 0;
         while (rc == 0 && s.step < steps_per_epoch) {
             /* Stop points: the step budget, or an interruption. */
             if (o->max_steps >= 0 && s.steps >= o->max_steps)
@@ -278,20 +304,22 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
             }
 
             /* One batch: load, step, account. */
-            for (int i = 0; i < o->batch; i++) {
-                int pos = order[s.step * o->batch + i];
-                batch_idx[i] = d->train[pos];
-                batch_labels[i] = train_labels[pos];
-            }
             double t0 = now_seconds();
-            rc = d->train_source->load(d->train_source->impl, batch_idx, o->batch, 1, o->seed,
-                                       s.epoch, clips);
-            if (rc != 0)
+            nd_batch batch;
+            int got = nd_loader_next(loader, &batch);
+            if (got < 0) {
+                rc = -1;
                 break;
+            }
+            if (got == 0) {
+                /* Skipped bad clips left too few clips for the nominal steps. */
+                epoch_over = 1;
+                break;
+            }
             double lr = nd_schedule_lr(&o->schedule, s.epoch, s.step);
             float loss = NAN;
-            rc = nrdfer_model_train_step(model, clips, batch_labels, o->batch, &o->optimizer,
-                                         (float)lr, o->label_smoothing, &loss);
+            rc = nrdfer_model_train_step(model, batch.clips, batch.labels, batch.count,
+                                         &o->optimizer, (float)lr, o->label_smoothing, &loss);
             if (rc != 0 && !isfinite(loss)) {
                 nd_fail("training loss is %g at step %ld (epoch %d, step %ld of the epoch, "
                         "lr %g): the run stopped and last.safetensors keeps the weights of "
@@ -308,6 +336,7 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
             s.last_lr = lr;
             s.step++;
             s.steps++;
+            s.position = nd_loader_position(loader);
 
             if (o->progress) {
                 nd_train_progress p = {s.epoch + 1, o->schedule.epochs, s.step,
@@ -322,7 +351,7 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
             break;
 
         /* The step budget ran out inside the epoch: save the position. */
-        if (s.step < steps_per_epoch) {
+        if (s.step < steps_per_epoch && !epoch_over) {
             s.epoch_seconds = now_seconds() - epoch_start;
             rc = save_last(model, o, &s);
             break;
@@ -333,12 +362,10 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
 
     fill_result(&s, history, count, result);
     result->stopped_early = rc == 0 && s.epoch < o->schedule.epochs;
+    nd_loader_free(loader);
     free(train_labels);
     free(train_eval);
-    free(order);
-    free(batch_idx);
-    free(batch_labels);
-    free(clips);
+    free(balanced);
     free(history);
     return rc;
 }

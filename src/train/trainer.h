@@ -5,7 +5,7 @@
  * folder's files (rundir.h) written after every epoch.
  *
  * Every random draw is a function of (seed, epoch, clip), and the state saved
- * in last.safetensors holds the position (epoch, step in the epoch), the
+ * in last.safetensors holds the position (epoch, loader position), the
  * optimizer state and the running sums of the epoch, so a run resumed from
  * it reaches the same weights, bit for bit, as an uninterrupted run with the
  * same thread counts. */
@@ -17,10 +17,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "data/dataset.h"
+#include "data/loader.h"
 #include "nrdfer.h"
 #include "train/rundir.h"
 #include "train/schedule.h"
-#include "train/source.h"
 
 /* Progress of the current epoch, reported after every optimizer step. */
 typedef struct nd_train_progress {
@@ -51,14 +52,15 @@ typedef struct nd_train_options {
 } nd_train_options;
 
 /* The clips of a run: training and validation are index lists into the
- * source of the training split; test may have no clips (num_clips 0). */
+ * dataset's training split, and the whole test split is evaluated. */
 typedef struct nd_train_data {
-    const nd_clip_source *train_source;
+    const nd_dataset *dataset;
     const int *train;
     int num_train;
     const int *val;
     int num_val;
-    const nd_clip_source *test;
+    nd_loader_options train_loader; /* from nd_data_loader_options(train = 1) */
+    nd_loader_options eval_loader;  /* from nd_data_loader_options(train = 0) */
 } nd_train_data;
 
 typedef struct nd_train_result {

@@ -1,11 +1,11 @@
-#include "cli/source_args.h"
+#include "cli/data_args.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-void nd_source_args_init(nd_source_options *options) {
+void nd_data_args_init(nd_data_settings *options) {
     memset(options, 0, sizeof *options);
     options->augment = 1;
     options->loader_threads = 2;
@@ -48,7 +48,7 @@ int nd_parse_on_off(const char *arg, const char *option, int *value) {
     return 0;
 }
 
-int nd_source_args_parse(nd_source_options *o, int opt, const char *arg,
+int nd_data_args_parse(nd_data_settings *o, int opt, const char *arg,
                          const char *command) {
     long v;
     switch (opt) {
@@ -91,7 +91,7 @@ int nd_source_args_parse(nd_source_options *o, int opt, const char *arg,
     }
 }
 
-int nd_source_args_check(const nd_source_options *o, const char *command) {
+int nd_data_args_check(const nd_data_settings *o, const char *command) {
     if (!o->dataset || !o->root) {
         fprintf(stderr, "nrdfer %s: --dataset and --root are required (see --help)\n",
                 command);
@@ -100,7 +100,7 @@ int nd_source_args_check(const nd_source_options *o, const char *command) {
     return 0;
 }
 
-void nd_source_args_help(FILE *out) {
+void nd_data_args_help(FILE *out) {
     fprintf(out,
             "data:\n"
             "  --dataset NAME        dfew, list, ferv39k, afew, mafw or folder\n"

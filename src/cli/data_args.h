@@ -1,12 +1,12 @@
 /* Command-line options that select a dataset and tell its reader how to
  * read it, shared by train and eval. */
-#ifndef ND_CLI_SOURCE_ARGS_H
-#define ND_CLI_SOURCE_ARGS_H
+#ifndef ND_CLI_DATA_ARGS_H
+#define ND_CLI_DATA_ARGS_H
 
 #include <getopt.h>
 #include <stdio.h>
 
-#include "train/source.h"
+#include "train/data.h"
 
 /* getopt_long values of the shared options, above any short option. */
 enum {
@@ -20,10 +20,10 @@ enum {
     ND_OPT_SHORT_CLIPS,
     ND_OPT_BAD_CLIPS,
     ND_OPT_LOADER_THREADS,
-    ND_OPT_SOURCE_LAST /* commands number their own options from here */
+    ND_OPT_DATA_LAST /* commands number their own options from here */
 };
 
-#define ND_SOURCE_LONG_OPTIONS                                                           \
+#define ND_DATA_LONG_OPTIONS                                                           \
     {"dataset", required_argument, NULL, ND_OPT_DATASET},                                \
         {"root", required_argument, NULL, ND_OPT_ROOT},                                  \
         {"fold", required_argument, NULL, ND_OPT_FOLD},                                  \
@@ -36,18 +36,18 @@ enum {
         {"loader-threads", required_argument, NULL, ND_OPT_LOADER_THREADS}
 
 /* Sets the defaults: augmentation on, random training sampling, fold 0. */
-void nd_source_args_init(nd_source_options *options);
+void nd_data_args_init(nd_data_settings *options);
 
 /* Handles one getopt_long result. Returns 1 when opt was a shared option,
  * 0 when it is not, -1 on an invalid value (message printed to stderr). */
-int nd_source_args_parse(nd_source_options *options, int opt, const char *arg,
+int nd_data_args_parse(nd_data_settings *options, int opt, const char *arg,
                          const char *command);
 
 /* Checks that --dataset and --root are given; -1 with a message if not. */
-int nd_source_args_check(const nd_source_options *options, const char *command);
+int nd_data_args_check(const nd_data_settings *options, const char *command);
 
 /* Writes the help lines of the shared options. */
-void nd_source_args_help(FILE *out);
+void nd_data_args_help(FILE *out);
 
 /* Parses a whole number in [min, max] from arg; -1 with a message naming
  * the option when it is not one. */
