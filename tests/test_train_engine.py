@@ -1,0 +1,157 @@
+"""nrdfer train end to end on tiny DFEW-layout fixtures (small preset):
+
+- one SGD step on the whole fixture as one batch matches PyTorch's SGD step
+  on the same frames (tests/nrdfer_torch.py), per tensor;
+- a run stopped by --steps and continued with --resume ends with the same
+  last and best weights, byte for byte, as an uninterrupted run;
+- a non-finite loss (--lr 1e30) stops the run with exit 1, naming the step
+  and the --lr hint.
+
+Exits 77 (skipped) when the build has no engine yet.
+"""
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import nrdfer_torch
+import safetensors_io
+from train_fixture import Checks, SKIP, engine_missing, load_clip, make_dfew, run
+
+checks = Checks("test_train_engine")
+check = checks.check
+FRAMES = 20
+
+
+def data_args(root):
+    return ["--dataset", "dfew", "--root", root, "--fold", "1", "--preset", "small",
+            "--threads", "2", "--loader-threads", "2"]
+
+
+def tensors(path):
+    return safetensors_io.load(path)[0]
+
+
+def test_sgd_step_matches_torch(tmp):
+    root = os.path.join(tmp, "step-data")
+    splits = make_dfew(root, train_per_class=2, test_per_class=1, frames=FRAMES)
+    n = len(splits["train"])
+
+    # The initial weights (--steps 0), then one step from them over all clips.
+    init_dir, step_dir = os.path.join(tmp, "init"), os.path.join(tmp, "step")
+    rc, out, err = run("train", *data_args(root), "--out", init_dir, "--steps", "0",
+                       "--val-fraction", "0", "--seed", "5")
+    if not check(rc == 0, f"--steps 0: exit {rc}\n{err}"):
+        return
+    init_path = os.path.join(init_dir, "last.safetensors")
+    rc, out, err = run("train", *data_args(root), "--out", step_dir, "--init", init_path,
+                       "--steps", "1", "--batch", str(n), "--val-fraction", "0",
+                       "--augment", "off", "--train-sampling", "center", "--seed", "5")
+    if not check(rc == 0, f"one step: exit {rc}\n{err}"):
+        return
+
+    # PyTorch: same weights, same frames, one SGD step of the recipe.
+    w0, meta = safetensors_io.load(init_path)
+    config = nrdfer_torch.config_from_json(json.loads(meta["nrdfer"]))
+    model = nrdfer_torch.NrDferNet(config)
+    state = model.state_dict()
+    missing = [k for k in state if k not in w0 and not k.endswith("num_batches_tracked")]
+    check(not missing, f"tensors missing from the checkpoint: {missing[:5]}")
+    model.load_state_dict({k: torch.from_numpy(w0[k]) for k in state if k in w0},
+                          strict=False)
+    clips = torch.from_numpy(np.stack([load_clip(root, vid, FRAMES)
+                                       for vid, _ in splits["train"]]))
+    labels = torch.tensor([label for _, label in splits["train"]])
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=0.1)
+    model.train()
+    video, _ = model(clips)
+    F.cross_entropy(video, labels).backward()
+    opt.step()
+
+    # Per tensor: the C update against the PyTorch update.
+    w1 = tensors(os.path.join(step_dir, "last.safetensors"))
+    expected = model.state_dict()
+    compared = 0
+    for name, value in expected.items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        want = value.detach().numpy().astype(np.float64) - w0[name]
+        got = w1[name].astype(np.float64) - w0[name]
+        scale = np.linalg.norm(want)
+        err = np.linalg.norm(got - want) / max(scale, 1e-30)
+        check(scale > 0, f"{name}: PyTorch's step left it unchanged")
+        check(err <= 1e-3, f"{name}: update differs from PyTorch by {err:.2e} (relative L2)")
+        compared += 1
+    check(compared > 50, f"only {compared} tensors compared")
+
+
+def test_resume_equality(tmp):
+    root = os.path.join(tmp, "resume-data")
+    make_dfew(root, train_per_class=4, test_per_class=2, frames=FRAMES, absent=(5,))
+    # 21 training clips after the validation split, batch 4: 5 steps per epoch.
+    common = [*data_args(root), "--epochs", "2", "--batch", "4", "--val-fraction", "0.25",
+              "--train-eval-clips", "6", "--seed", "11"]
+    full = os.path.join(tmp, "full")
+    rc, out, err = run("train", *common, "--out", full)
+    if not check(rc == 0, f"uninterrupted run: exit {rc}\n{err}"):
+        return
+    lines = open(os.path.join(full, "metrics.jsonl")).read().splitlines()
+    check(len(lines) == 2, f"metrics.jsonl has {len(lines)} lines, expected 2")
+    for name in ("config.json", "best.safetensors", "curves.png"):
+        check(os.path.isfile(os.path.join(full, name)), f"run folder lacks {name}")
+
+    # Stopped inside epoch 1 (3 steps) and at its end (5 steps), then resumed.
+    for steps in (3, 5):
+        part = os.path.join(tmp, f"part-{steps}")
+        rc, out, err = run("train", *common, "--out", part, "--steps", str(steps))
+        if not check(rc == 0, f"--steps {steps}: exit {rc}\n{err}"):
+            continue
+        check("--resume" in out, f"--steps {steps}: no resume hint in {out!r}")
+        rc, out, err = run("train", "--resume", part)
+        if not check(rc == 0, f"--resume after {steps} steps: exit {rc}\n{err}"):
+            continue
+        for name in ("last.safetensors", "best.safetensors"):
+            a = tensors(os.path.join(full, name))
+            b = tensors(os.path.join(part, name))
+            check(sorted(a) == sorted(b), f"{name}: tensor names differ after {steps} steps")
+            differing = [k for k in a if k in b and a[k].tobytes() != b[k].tobytes()]
+            check(not differing, f"{name} after resume at step {steps}: {len(differing)} "
+                                 f"tensors differ, first {differing[:3]}")
+        resumed = [json.loads(x) for x in open(os.path.join(part, "metrics.jsonl"))]
+        original = [json.loads(x) for x in lines]
+        check([r["loss"] for r in resumed] == [r["loss"] for r in original],
+              f"epoch losses differ after resume at step {steps}")
+        check([r["val_uar"] for r in resumed] == [r["val_uar"] for r in original],
+              f"validation UAR differs after resume at step {steps}")
+
+
+def test_nan_stop(tmp):
+    root = os.path.join(tmp, "nan-data")
+    make_dfew(root, train_per_class=2, test_per_class=1, frames=FRAMES)
+    run_dir = os.path.join(tmp, "nan")
+    rc, out, err = run("train", *data_args(root), "--out", run_dir, "--lr", "1e30",
+                       "--batch", "2", "--epochs", "3", "--val-fraction", "0")
+    check(rc == 1, f"--lr 1e30: exit {rc}, expected 1\n{err}")
+    check("at step" in err and "--lr" in err, f"--lr 1e30: message {err!r}")
+    last = os.path.join(run_dir, "last.safetensors")
+    if os.path.exists(last):
+        check(len(tensors(last)) > 0, "last.safetensors after the stop is unreadable")
+
+
+def main():
+    if engine_missing():
+        print("test_train_engine: skipped, this build has no engine")
+        return SKIP
+    with tempfile.TemporaryDirectory(prefix="nrdfer-train-engine-") as tmp:
+        test_sgd_step_matches_torch(tmp)
+        test_resume_equality(tmp)
+        test_nan_stop(tmp)
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
