@@ -14,6 +14,8 @@ packages=(
     libopenmpi-dev openmpi-bin
     python3-torch python3-numpy python3-pil python3-torchvision
     ffmpeg
+    # Tests only: OpenCV's Haar cascade checks that synthetic faces are detectable.
+    python3-opencv
 )
 
 missing=()
