@@ -27,12 +27,11 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
 nrdfer=build/nrdfer
 
-# NOTE: the synthetic set is made once; delete demo/synth to make it again.
+# The synthetic set is made once (synth writes synth.json last); delete
+# demo/synth to make it again.
 step "synthetic data (demo/synth)"
-if [ ! -f demo/synth/.complete ]; then
-    rm -rf demo/synth
-    "$nrdfer" synth --out demo/synth --clips 2000 --noise high --videos
-    touch demo/synth/.complete
+if [ ! -f demo/synth/synth.json ]; then
+    "$nrdfer" synth --out demo/synth --clips 2000 --noise high --videos --force
 else
     echo "demo/synth exists, reusing it"
 fi
@@ -49,8 +48,7 @@ step "evaluate the selected epoch on the test fold"
     --threads "$threads" --json >demo/run/eval.json
 
 step "predict on a generated video"
-video=$(find demo/synth -type f \( -name '*.mp4' -o -name '*.avi' -o -name '*.mkv' \) |
-    sort | head -n 1)
+video=$(find demo/synth/videos -type f -name '*.mp4' 2>/dev/null | sort | head -n 1)
 if [ -n "$video" ]; then
     "$nrdfer" predict --model demo/run/best.safetensors "$video"
 else
