@@ -44,7 +44,7 @@ def test_sgd_step_matches_torch(tmp):
     # The initial weights (--steps 0), then one step from them over all clips.
     init_dir, step_dir = os.path.join(tmp, "init"), os.path.join(tmp, "step")
     rc, out, err = run("train", *data_args(root), "--out", init_dir, "--steps", "0",
-                       "--val-fraction", "0", "--seed", "5")
+                       "--batch", str(n), "--val-fraction", "0", "--seed", "5")
     if not check(rc == 0, f"--steps 0: exit {rc}\n{err}"):
         return
     init_path = os.path.join(init_dir, "last.safetensors")
@@ -60,7 +60,8 @@ def test_sgd_step_matches_torch(tmp):
     model = nrdfer_torch.NrDferNet(config)
     state = model.state_dict()
     missing = [k for k in state if k not in w0 and not k.endswith("num_batches_tracked")]
-    check(not missing, f"tensors missing from the checkpoint: {missing[:5]}")
+    if not check(not missing, f"tensors missing from the checkpoint: {missing[:5]}"):
+        return
     model.load_state_dict({k: torch.from_numpy(w0[k]) for k in state if k in w0},
                           strict=False)
     clips = torch.from_numpy(np.stack([load_clip(root, vid, FRAMES)

@@ -366,9 +366,12 @@ static void print_banner(const train_settings *s, const nrdfer_model *model, int
 }
 
 /* Trains one fold into dir (a new run, or a resumed one when resume is set)
- * and fills out with the selected epoch's figures. */
+ * and fills out with the selected epoch's figures. *complete is 0 when
+ * max_steps stopped the run before its last epoch; resume_dir is the folder
+ * the hint tells to resume. */
 static int run_fold(const train_settings *s, int fold, const char *dir, int resume,
-                    long max_steps, nd_fold_result *out) {
+                    long max_steps, const char *resume_dir, nd_fold_result *out,
+                    int *complete) {
     nrdfer_model *model = NULL;
     nd_dataset *ds = NULL;
     cJSON *state = NULL;
@@ -448,9 +451,10 @@ static int run_fold(const train_settings *s, int fold, const char *dir, int resu
     out->val_uar = result.best.val_uar;
     out->test_uar = result.best.test_uar;
     out->test_war = result.best.test_war;
+    *complete = !result.stopped_early;
     if (result.stopped_early)
         printf("%s: stopped after %ld steps at epoch %d of %ld; continue with --resume %s\n",
-               dir, result.steps, result.epochs_done + 1, s->epochs, dir);
+               dir, result.steps, result.epochs_done + 1, s->epochs, resume_dir);
     if (result.best_epoch > 0) {
         printf("%s: selected epoch %d (%s): test UAR %.2f %%, WAR %.2f %%\n", dir,
                result.best_epoch,
@@ -632,28 +636,30 @@ static int check_settings(const train_settings *s) {
 static int run_all(const train_settings *s, int resume, long max_steps) {
     if (!s->fold_first) {
         nd_fold_result result;
-        return run_fold(s, s->data.fold, s->out, resume, max_steps, &result);
+        int complete;
+        return run_fold(s, s->data.fold, s->out, resume, max_steps, s->out, &result,
+                        &complete);
     }
 
     int count = s->fold_last - s->fold_first + 1;
-    nd_fold_result *results = nd_calloc((size_t)count, sizeof *results);
-    int rc = 0, done = 0;
-    for (int k = s->fold_first; k <= s->fold_last && rc == 0; k++) {
+    nd_fold_result *results = nd_calloc((size_t)count + 1, sizeof *results);
+    int rc = 0, done = 0, complete = 1;
+    for (int k = s->fold_first; k <= s->fold_last && rc == 0 && complete; k++) {
         char name[32];
         snprintf(name, sizeof name, "fold-%d", k);
         char *dir = nd_path_join(s->out, name);
         char *last = nd_path_join(dir, "last.safetensors");
         int resume_fold = resume && nd_is_file(last);
         nd_log_info("fold %d of %d-%d into %s", k, s->fold_first, s->fold_last, dir);
-        rc = run_fold(s, k, dir, resume_fold, max_steps, &results[done]);
-        if (rc == 0 && results[done].best_epoch > 0)
+        rc = run_fold(s, k, dir, resume_fold, max_steps, s->out, &results[done], &complete);
+        if (rc == 0 && complete)
             done++;
         free(last);
         free(dir);
     }
 
-    /* The table over the folds that finished. */
-    if (done > 0) {
+    /* The table, once every fold has finished. */
+    if (rc == 0 && complete) {
         printf("\ncross-validation over %d fold(s), test figures at the epoch selected by "
                "validation UAR:\n",
                done);

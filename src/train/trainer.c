@@ -321,11 +321,14 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
             rc = nrdfer_model_train_step(model, batch.clips, batch.labels, batch.count,
                                          &o->optimizer, (float)lr, o->label_smoothing, &loss);
             if (rc != 0 && !isfinite(loss)) {
+                char *last = nd_path_join(o->run_dir, "last.safetensors");
                 nd_fail("training loss is %g at step %ld (epoch %d, step %ld of the epoch, "
-                        "lr %g): the run stopped and last.safetensors keeps the weights of "
-                        "the last completed epoch. Lower --lr (or raise --warmup) and "
+                        "lr %g): the run stopped, %s. Lower --lr (or raise --warmup) and "
                         "start again",
-                        (double)loss, s.steps + 1, s.epoch + 1, s.step + 1, lr);
+                        (double)loss, s.steps + 1, s.epoch + 1, s.step + 1, lr,
+                        nd_is_file(last) ? "and last.safetensors keeps the last saved weights"
+                                         : "before any checkpoint was saved");
+                free(last);
                 break;
             }
             if (rc != 0)
