@@ -1,6 +1,8 @@
 """nrdfer eval on a tiny DFEW-layout fixture whose test split has no
-"disgust" clip: JSON and text reports, the per-clip CSV, the confusion PNG,
-determinism, and the probabilities against PyTorch's model
+"disgust" clip.
+
+Checks the JSON and text reports, the per-clip CSV, the confusion PNG and
+determinism. The probabilities are compared with PyTorch's model
 (tests/nrdfer_torch.py) on the same frames, with the snippet filter on and off.
 
 Exits 77 (skipped) when the build has no engine yet.

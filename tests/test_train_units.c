@@ -65,7 +65,8 @@ static void test_schedule_invalid(void) {
     CHECK(nd_schedule_validate(&s) == -1);
     nd_schedule_kind kind;
     CHECK(nd_schedule_parse_kind("linear", &kind) == -1);
-    CHECK(nd_schedule_parse_kind("cosine", &kind) == 0 && kind == ND_SCHEDULE_COSINE);
+    CHECK(nd_schedule_parse_kind("cosine", &kind) == 0);
+    CHECK(kind == ND_SCHEDULE_COSINE);
 }
 
 static void test_balanced_order(void) {
@@ -85,11 +86,13 @@ static void test_balanced_order(void) {
     for (int epoch = 0; epoch < 20; epoch++) {
         nd_balanced_order(labels, 100, 2, 7, epoch, order);
         for (int i = 0; i < 100; i++) {
-            CHECK(order[i] >= 0 && order[i] < 100);
+            CHECK(order[i] >= 0);
+            CHECK(order[i] < 100);
             minority += labels[order[i]] == 1;
         }
     }
-    CHECK(minority > 800 && minority < 1200);
+    CHECK(minority > 800);
+    CHECK(minority < 1200);
 
     /* A class without clips is never drawn. */
     nd_balanced_order(labels, 100, 3, 7, 0, order);

@@ -1,8 +1,8 @@
 """Tiny DFEW-layout datasets for the train and eval tests, made with PIL.
 
 Frames are PNG files of the model's image size, so decoding is exact and the
-test transform (a resize to the same size) leaves the pixels as they are;
-the tests can then rebuild the exact model input in PyTorch.
+test transform (a resize to the same size) leaves the pixels as they are.
+The tests can therefore rebuild the exact model input in PyTorch.
 """
 import os
 import subprocess

@@ -171,6 +171,8 @@ static cJSON *settings_to_json(const train_settings *s, int fold) {
     char seed[32];
     cJSON *obj = cJSON_CreateObject();
     cJSON_AddStringToObject(obj, "nrdfer_version", NRDFER_VERSION);
+
+    /* Data. */
     add_string(obj, "dataset", s->data.dataset);
     add_string(obj, "root", s->data.root);
     cJSON_AddNumberToObject(obj, "fold", fold);
@@ -185,6 +187,8 @@ static cJSON *settings_to_json(const train_settings *s, int fold) {
     cJSON_AddBoolToObject(obj, "augment", s->data.augment);
     cJSON_AddStringToObject(obj, "train_sampling", s->data.train_center ? "center" : "random");
     cJSON_AddNumberToObject(obj, "loader_threads", s->data.loader_threads);
+
+    /* Model and optimizer. */
     add_string(obj, "preset", s->preset);
     add_string(obj, "init", s->init);
     cJSON_AddBoolToObject(obj, "reset_head", s->reset_head);
@@ -198,16 +202,18 @@ static cJSON *settings_to_json(const train_settings *s, int fold) {
     cJSON_AddNumberToObject(obj, "eps", s->optimizer.eps);
     cJSON_AddStringToObject(obj, "schedule", nd_schedule_kind_name(s->schedule));
     cJSON_AddNumberToObject(obj, "lr_step", (double)s->lr_step);
-    cJSON_AddNumberToObject(obj, "lr_gamma", s->lr_gamma);
+    nd_json_add_exact(obj, "lr_gamma", s->lr_gamma);
     cJSON_AddNumberToObject(obj, "warmup", (double)s->warmup);
+
+    /* Run length, sampling and seed. */
     cJSON_AddNumberToObject(obj, "epochs", (double)s->epochs);
     cJSON_AddNumberToObject(obj, "steps", (double)s->steps);
     cJSON_AddNumberToObject(obj, "batch", (double)s->batch);
     cJSON_AddBoolToObject(obj, "balance", s->balance);
-    cJSON_AddNumberToObject(obj, "label_smoothing", s->label_smoothing);
+    nd_json_add_exact(obj, "label_smoothing", s->label_smoothing);
     snprintf(seed, sizeof seed, "%llu", s->seed);
     cJSON_AddStringToObject(obj, "seed", seed);
-    cJSON_AddNumberToObject(obj, "val_fraction", s->val_fraction);
+    nd_json_add_exact(obj, "val_fraction", s->val_fraction);
     cJSON_AddNumberToObject(obj, "train_eval_clips", (double)s->train_eval_clips);
     cJSON_AddNumberToObject(obj, "threads", (double)s->threads);
     return obj;
@@ -366,9 +372,9 @@ static void print_banner(const train_settings *s, const nrdfer_model *model, int
 }
 
 /* Trains one fold into dir (a new run, or a resumed one when resume is set)
- * and fills out with the selected epoch's figures. *complete is 0 when
- * max_steps stopped the run before its last epoch; resume_dir is the folder
- * the hint tells to resume. */
+ * and fills out with the selected epoch's figures. Sets *complete to 0 when
+ * max_steps stopped the run before its last epoch. The printed hint names
+ * resume_dir as the folder to resume. */
 static int run_fold(const train_settings *s, int fold, const char *dir, int resume,
                     long max_steps, const char *resume_dir, nd_fold_result *out,
                     int *complete) {
@@ -604,8 +610,9 @@ static int check_settings(const train_settings *s) {
         return -1;
     }
     if (!(s->optimizer.lr > 0) || s->optimizer.momentum < 0 || s->optimizer.weight_decay < 0) {
-        fprintf(stderr, "nrdfer train: --lr must be > 0, --momentum and --weight-decay "
-                        ">= 0\n");
+        fprintf(stderr, "nrdfer train: --lr %g, --momentum %g or --weight-decay %g is "
+                        "invalid: use --lr > 0 and the others >= 0\n",
+                s->optimizer.lr, s->optimizer.momentum, s->optimizer.weight_decay);
         return -1;
     }
     if (!(s->label_smoothing >= 0 && s->label_smoothing < 1)) {
@@ -619,7 +626,7 @@ static int check_settings(const train_settings *s) {
         return -1;
     }
     if (s->reset_head && !s->init) {
-        fprintf(stderr, "nrdfer train: --reset-head needs --init FILE\n");
+        fprintf(stderr, "nrdfer train: --reset-head requires --init FILE\n");
         return -1;
     }
     nrdfer_config preset;

@@ -37,7 +37,7 @@ int nd_confusion_add(nd_confusion *confusion, int truth, int predicted);
 
 /* Computes the metrics of a confusion matrix. A class without ground-truth
  * clips is left out of UAR (present[c] = 0) instead of counting as a recall
- * of 0 or NaN. Returns -1 when the matrix holds no clips. */
+ * of 0 or NaN. Returns -1 when the matrix contains no clips. */
 int nd_metrics_compute(const nd_confusion *confusion, nd_metrics *metrics);
 
 /* Builds {"uar", "war", "per_class_recall": {label: recall or null when

@@ -1,7 +1,7 @@
 /* Class-balanced sampling of training clips: the clips of one epoch drawn
  * with replacement so that every class present is equally likely. The draw
- * is a function of (seed, epoch), so a resumed run sees the same clips in
- * the same order as an uninterrupted one. */
+ * is a function of (seed, epoch), so a resumed run trains on the same clips
+ * in the same order as an uninterrupted one. */
 #ifndef ND_TRAIN_SAMPLER_H
 #define ND_TRAIN_SAMPLER_H
 

@@ -1,8 +1,8 @@
-/* The training loop: epochs of shuffled batches (last partial batch
- * dropped), one optimizer step per batch at the scheduled learning rate,
- * then evaluation on a fixed subset of the training clips, the validation
- * clips and the test set, model selection by validation UAR, and the run
- * folder's files (rundir.h) written after every epoch.
+/* The training loop. Each epoch runs one optimizer step per shuffled batch
+ * (the last partial batch is dropped) at the scheduled learning rate. The
+ * epoch then ends with an evaluation of a fixed subset of the training
+ * clips, the validation clips and the test set, the model selection by
+ * validation UAR, and the run folder's files (rundir.h).
  *
  * Every random draw is a function of (seed, epoch, clip), and the state saved
  * in last.safetensors holds the position (epoch, loader position), the
