@@ -147,6 +147,21 @@ def test_dfew(tmp):
         check(stray and all(p["severity"] == "warning" for p in stray),
               f"dfew stray file must be a warning: {stray}")
 
+    # Training reads the same dataset: error policy fails naming clips,
+    # skip leaves out every bad clip, including the ones that fail to decode.
+    load = [BIN, "data", "load", "--dataset", "dfew", "--root", bad, "--size", "8",
+            "--print-batches"]
+    p = subprocess.run(load, capture_output=True, text=True, timeout=120)
+    check(p.returncode == 1 and "00002" in p.stderr, f"dfew load, policy error: {p.stderr}")
+    p = subprocess.run(load + ["--bad-clips", "skip"], capture_output=True, text=True,
+                       timeout=120)
+    check(p.returncode == 0, f"dfew load, policy skip: exit {p.returncode}\n{p.stderr}")
+    # Training decodes only the sampled frames: 00009's bad file (frame 21 of
+    # 21) is never sampled, which is why data check decodes every frame.
+    check("1 skipped" in p.stdout, f"dfew load skips the undecodable clip\n{p.stdout}")
+    for clip in ("00002", "00003", "00005", "00008"):
+        check(clip in p.stderr, f"dfew load, policy skip: {clip} not logged\n{p.stderr}")
+
     # Missing split file, bad fold, usage errors.
     rc, out = run("--dataset", "dfew", "--root", bad, "--fold", "3")
     check(rc == 1 and "set_3.csv" in out, f"dfew missing fold file: {rc}\n{out}")

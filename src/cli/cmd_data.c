@@ -20,7 +20,8 @@ static int parse_positive(const char *arg, const char *name, int *value) {
     char *end;
     long v = strtol(arg, &end, 10);
     if (!*arg || *end || v < 1 || v > 1000000) {
-        fprintf(stderr, "nrdfer data: invalid %s '%s': use a whole number >= 1\n", name, arg);
+        fprintf(stderr, "nrdfer data: invalid %s '%s': use a whole number >= 1\n", name,
+                arg);
         return -1;
     }
     *value = (int)v;
@@ -30,13 +31,15 @@ static int parse_positive(const char *arg, const char *name, int *value) {
 int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o) {
     switch (c) {
     case ND_OPT_DATASET: {
-        static const char *const names[] = {"dfew", "list", "ferv39k", "afew", "mafw", "folder"};
+        static const char *const names[] = {"dfew", "list", "ferv39k",
+                                            "afew", "mafw", "folder"};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
             if (!strcmp(arg, names[i]))
                 o->name = arg;
         if (o->name != arg) {
-            fprintf(stderr, "nrdfer data: unknown dataset '%s': use dfew, list, ferv39k, afew, "
-                            "mafw or folder\n",
+            fprintf(stderr,
+                    "nrdfer data: unknown dataset '%s': use dfew, list, ferv39k, afew, "
+                    "mafw or folder\n",
                     arg);
             return -1;
         }
@@ -62,7 +65,7 @@ int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o) {
     case ND_OPT_FRAMES:
         return parse_positive(arg, "--frames", &o->frames) == 0 ? 1 : -1;
     case ND_OPT_SHORT_CLIPS:
-        if (nd_short_clips_parse(arg, &o->short_clips) == 0)
+        if (nd_short_clip_parse(arg, &o->short_clips) == 0)
             return 1;
         fprintf(stderr, "nrdfer data: %s\n", nd_last_error());
         return -1;
@@ -78,7 +81,8 @@ int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o) {
 
 int nd_data_check_required(const nd_dataset_options *o, const char *command) {
     if (!o->name || !o->root) {
-        fprintf(stderr, "nrdfer data %s: --dataset and --root are required (see --help)\n",
+        fprintf(stderr,
+                "nrdfer data %s: --dataset and --root are required (see --help)\n",
                 command);
         return -1;
     }
@@ -95,10 +99,10 @@ typedef struct clip_result {
 
 typedef struct check_job {
     const nd_dataset *ds;
-    int total;          /* clips of both splits */
-    int next, done;     /* guarded by mutex */
+    int total;            /* clips of both splits */
+    int next, done;       /* guarded by mutex */
     clip_result *results; /* [total]: train clips, then test clips */
-    int progress_step;  /* print progress every this many clips; 0: never */
+    int progress_step;    /* print progress every this many clips; 0: never */
     int tty;
     pthread_mutex_t mutex;
 } check_job;
@@ -112,7 +116,8 @@ static const nd_clip *job_clip(const check_job *job, int k, int *split) {
 /* Decodes every frame of one clip as training would. */
 static void check_clip(const nd_clip *clip, clip_result *r) {
     if (clip->video) {
-        r->error = nd_strdup("the clip is a video file: video clips need the video decoder");
+        r->error =
+            nd_strdup("the clip is a video file: video clips need the video decoder");
         return;
     }
     for (int f = 0; f < clip->num_frames; f++) {
@@ -145,8 +150,8 @@ static void *check_worker(void *arg) {
         /* Progress on stderr: one updated line on a terminal, else lines. */
         pthread_mutex_lock(&job->mutex);
         job->done++;
-        if (job->progress_step && (job->done % job->progress_step == 0 ||
-                                   job->done == job->total)) {
+        if (job->progress_step &&
+            (job->done % job->progress_step == 0 || job->done == job->total)) {
             fprintf(stderr, "%sdecoded %d of %d clips (%d%%)%s", job->tty ? "\r" : "",
                     job->done, job->total, (int)(100.0 * job->done / job->total),
                     job->tty && job->done < job->total ? "" : "\n");
@@ -241,7 +246,8 @@ static void compute_stats(const nd_dataset *ds, int split, const clip_result *re
 
         /* Frame sizes: the first MAX_SIZES distinct ones are listed. */
         int j = 0;
-        while (j < st->num_sizes && !(st->sizes[j][0] == r->width && st->sizes[j][1] == r->height))
+        while (j < st->num_sizes &&
+               !(st->sizes[j][0] == r->width && st->sizes[j][1] == r->height))
             j++;
         if (j < st->num_sizes) {
             st->sizes[j][2]++;
@@ -267,7 +273,8 @@ static const char *severity_name(nd_severity s) {
     return s == ND_SEVERITY_ERROR ? "error" : "warning";
 }
 
-static void print_text(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS], int errors) {
+static void print_text(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS],
+                       int errors) {
     const nd_dataset_options *o = &ds->options;
     printf("dataset %s at %s", ds->name, ds->root);
     if (!strcmp(ds->name, "dfew") || !strcmp(ds->name, "mafw"))
@@ -282,21 +289,22 @@ static void print_text(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]
             printf(" (%d video files)", t->videos);
         printf("\n  per class:");
         for (int c = 0; c < ds->num_classes; c++)
-            printf(" %s %d%s", ds->labels[c], t->per_class[c], c + 1 < ds->num_classes ? "," : "");
+            printf(" %s %d%s", ds->labels[c], t->per_class[c],
+                   c + 1 < ds->num_classes ? "," : "");
         printf("\n");
         if (t->clips > t->videos)
             printf("  frames per clip: min %d, median %d, max %d\n", t->min_frames,
                    t->median_frames, t->max_frames);
-        printf("  short clips (fewer than %d frames): %d, policy %s", o->frames, sp->short_clips,
-               nd_short_clips_name(o->short_clips));
+        printf("  short clips (fewer than %d frames): %d, policy %s", o->frames,
+               sp->short_clips, nd_short_clip_name(o->short_clips));
         if (sp->dropped_short)
             printf(", %d dropped", sp->dropped_short);
         printf("\n");
         if (t->num_sizes) {
             printf("  frame sizes:");
             for (int j = 0; j < t->num_sizes; j++)
-                printf(" %dx%d (%d clips)%s", t->sizes[j][0], t->sizes[j][1], t->sizes[j][2],
-                       j + 1 < t->num_sizes ? "," : "");
+                printf(" %dx%d (%d clips)%s", t->sizes[j][0], t->sizes[j][1],
+                       t->sizes[j][2], j + 1 < t->num_sizes ? "," : "");
             if (t->other_sizes)
                 printf(", %d clips of other sizes", t->other_sizes);
             printf("\n");
@@ -309,27 +317,30 @@ static void print_text(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]
     printf("problems: %d error(s), %d warning(s)\n", errors, warnings);
     for (int i = 0; i < ds->num_problems; i++) {
         const nd_problem *p = &ds->problems[i];
-        printf("  %-7s %-5s ", severity_name(p->severity), p->split >= 0 ? split_names[p->split] : "-");
+        printf("  %-7s %-5s ", severity_name(p->severity),
+               p->split >= 0 ? split_names[p->split] : "-");
         if (p->clip_id)
             printf("clip %s: ", p->clip_id);
         printf("%s\n", p->message);
     }
     if (errors)
-        printf("result: %d error(s); fix them, or train with --bad-clips skip to leave those "
+        printf("result: %d error(s); fix them, or train with --bad-clips skip to leave "
+               "those "
                "clips out\n",
                errors);
     else
         printf("result: usable\n");
 }
 
-static void print_json(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS], int errors) {
+static void print_json(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS],
+                       int errors) {
     const nd_dataset_options *o = &ds->options;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "dataset", ds->name);
     cJSON_AddStringToObject(j, "root", ds->root);
     cJSON_AddNumberToObject(j, "fold", o->fold);
     cJSON_AddNumberToObject(j, "frames", o->frames);
-    cJSON_AddStringToObject(j, "short_clip_policy", nd_short_clips_name(o->short_clips));
+    cJSON_AddStringToObject(j, "short_clip_policy", nd_short_clip_name(o->short_clips));
     cJSON *classes = cJSON_AddArrayToObject(j, "classes");
     for (int c = 0; c < ds->num_classes; c++)
         cJSON_AddItemToArray(classes, cJSON_CreateString(ds->labels[c]));
@@ -399,8 +410,8 @@ static void check_splits(nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]) {
         if (!listed)
             continue;
         if (st[s].clips == 0) {
-            nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, NULL, "the %s split has no usable clips",
-                               split_names[s]);
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, NULL,
+                               "the %s split has no usable clips", split_names[s]);
             continue;
         }
         for (int c = 0; c < ds->num_classes; c++)
@@ -412,15 +423,16 @@ static void check_splits(nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]) {
 }
 
 static void check_usage(FILE *out) {
-    fprintf(out,
-            "usage: nrdfer data check --dataset NAME --root DIR [options]\n\n"
-            "Reads every split as training would, decoding every frame, and reports clips\n"
-            "per class, frame counts, short clips, frame sizes and every problem with its\n"
-            "clip id. Exit status: 0 usable (warnings allowed), 1 problems, 2 usage.\n\n"
-            "options:\n" ND_DATASET_OPTIONS_HELP
-            "  --threads N          decoding threads (default 2)\n"
-            "  --json               print the report as JSON\n"
-            "  --help               print this help\n");
+    fprintf(
+        out,
+        "usage: nrdfer data check --dataset NAME --root DIR [options]\n\n"
+        "Reads every split as training would, decoding every frame, and reports clips\n"
+        "per class, frame counts, short clips, frame sizes and every problem with its\n"
+        "clip id. Exit status: 0 usable (warnings allowed), 1 problems, 2 usage.\n\n"
+        "options:\n" ND_DATASET_OPTIONS_HELP
+        "  --threads N          decoding threads (default 2)\n"
+        "  --json               print the report as JSON\n"
+        "  --help               print this help\n");
 }
 
 int nd_cmd_data_check(int argc, char **argv) {
@@ -487,11 +499,12 @@ int nd_cmd_data_check(int argc, char **argv) {
 /* ---- Dispatch ---- */
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: nrdfer data SUBCOMMAND [options]\n\n"
-                 "subcommands:\n"
-                 "  check    read every split as training would and report problems\n"
-                 "  load     run the threaded loader alone: clips/s and batch contents\n\n"
-                 "Run 'nrdfer data SUBCOMMAND --help' for its options.\n");
+    fprintf(out,
+            "usage: nrdfer data SUBCOMMAND [options]\n\n"
+            "subcommands:\n"
+            "  check    read every split as training would and report problems\n"
+            "  load     run the threaded loader alone: clips/s and batch contents\n\n"
+            "Run 'nrdfer data SUBCOMMAND --help' for its options.\n");
 }
 
 int nd_cmd_data(int argc, char **argv) {

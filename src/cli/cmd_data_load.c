@@ -1,5 +1,5 @@
 /* nrdfer data load: runs the threaded loader alone, to measure its speed
- * (clips/s) and to print what each batch holds (indices, labels and a hash
+ * (clips/s) and to print what each batch contains (indices, labels and a hash
  * of the floats), so that runs with different thread counts can be compared. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -32,26 +32,29 @@ static double now_seconds(void) {
 }
 
 static void load_usage(FILE *out) {
-    fprintf(out,
-            "usage: nrdfer data load --dataset NAME --root DIR [options]\n\n"
-            "Runs the threaded loader alone over one split and prints clips per second;\n"
-            "with --print-batches, one line per batch: clip indices, labels and a hash\n"
-            "of the clip floats (equal hashes mean equal batches).\n\n"
-            "options:\n" ND_DATASET_OPTIONS_HELP
-            "  --split NAME         train or test (default train)\n"
-            "  --batch B            clips per batch (default 32)\n"
-            "  --size S             frame size in pixels after resizing (default 112)\n"
-            "  --threads N          loader threads; 0 loads in the main thread (default 2)\n"
-            "  --prefetch N         clips decoded ahead (default max(B, 2 x threads))\n"
-            "  --seed S             shuffle and augmentation seed (default 0)\n"
-            "  --epochs E           epochs to run (default 1)\n"
-            "  --shuffle            shuffle the order by (seed, epoch)\n"
-            "  --augment            training augmentation and training frame sampling\n"
-            "  --drop-last          drop a last batch smaller than B\n"
-            "  --print-batches      print one line per batch\n"
-            "  --dump FILE          write every batch's clips as raw float32 [B][T][3][S][S],\n"
-            "                       batch after batch (native byte order)\n"
-            "  --help               print this help\n");
+    fprintf(
+        out,
+        "usage: nrdfer data load --dataset NAME --root DIR [options]\n\n"
+        "Runs the threaded loader alone over one split and prints clips per second;\n"
+        "with --print-batches, one line per batch: clip indices, labels and a hash\n"
+        "of the clip floats (equal hashes mean equal batches).\n\n"
+        "options:\n" ND_DATASET_OPTIONS_HELP
+        "  --split NAME         train or test (default train)\n"
+        "  --batch B            clips per batch (default 32)\n"
+        "  --size S             frame size in pixels after resizing (default 112)\n"
+        "  --threads N          loader threads; 0 loads in the main thread (default 2)\n"
+        "  --prefetch N         clips decoded ahead (default max(B, 2 x threads))\n"
+        "  --seed S             shuffle and augmentation seed (default 0)\n"
+        "  --epochs E           epochs to run (default 1)\n"
+        "  --shuffle            shuffle the order by (seed, epoch)\n"
+        "  --train-mode         training frame sampling and augmentation (default: test\n"
+        "                       sampling and resize)\n"
+        "  --drop-last          drop a last batch smaller than B\n"
+        "  --print-batches      print one line per batch\n"
+        "  --dump FILE          write every batch's clips as raw float32 "
+        "[B][T][3][S][S],\n"
+        "                       batch after batch (native byte order)\n"
+        "  --help               print this help\n");
 }
 
 enum {
@@ -63,19 +66,23 @@ enum {
     OPT_SEED,
     OPT_EPOCHS,
     OPT_SHUFFLE,
-    OPT_AUGMENT,
+    OPT_TRAIN_MODE,
     OPT_DROP_LAST,
     OPT_PRINT,
     OPT_DUMP,
+    OPT_AUGMENT,
+    OPT_SAMPLING,
     OPT_HELP
 };
 
 /* Parses a whole number in [lo, hi]; prints the error. */
-static int parse_int_option(const char *arg, const char *name, long lo, long hi, long *value) {
+static int parse_int_option(const char *arg, const char *name, long lo, long hi,
+                            long *value) {
     char *end;
     long v = strtol(arg, &end, 10);
     if (!*arg || *end || v < lo || v > hi) {
-        fprintf(stderr, "nrdfer data load: invalid %s '%s': use a whole number in %ld..%ld\n",
+        fprintf(stderr,
+                "nrdfer data load: invalid %s '%s': use a whole number in %ld..%ld\n",
                 name, arg, lo, hi);
         return -1;
     }
@@ -94,10 +101,12 @@ int nd_cmd_data_load(int argc, char **argv) {
         {"seed", required_argument, 0, OPT_SEED},
         {"epochs", required_argument, 0, OPT_EPOCHS},
         {"shuffle", no_argument, 0, OPT_SHUFFLE},
-        {"augment", no_argument, 0, OPT_AUGMENT},
+        {"train-mode", no_argument, 0, OPT_TRAIN_MODE},
         {"drop-last", no_argument, 0, OPT_DROP_LAST},
         {"print-batches", no_argument, 0, OPT_PRINT},
         {"dump", required_argument, 0, OPT_DUMP},
+        {"augment", required_argument, 0, OPT_AUGMENT},
+        {"sampling", required_argument, 0, OPT_SAMPLING},
         {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
@@ -107,6 +116,7 @@ int nd_cmd_data_load(int argc, char **argv) {
     nd_loader_options_init(&lo);
     int split = ND_SPLIT_TRAIN, print = 0, c;
     const char *dump_path = NULL;
+    int augment = -1, sampling = -1; /* -1: as the mode sets it */
     long value, epochs = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
@@ -118,7 +128,8 @@ int nd_cmd_data_load(int argc, char **argv) {
         switch (c) {
         case OPT_SPLIT:
             if (strcmp(optarg, "train") && strcmp(optarg, "test")) {
-                fprintf(stderr, "nrdfer data load: invalid --split '%s': use train or test\n",
+                fprintf(stderr,
+                        "nrdfer data load: invalid --split '%s': use train or test\n",
                         optarg);
                 return ND_EXIT_USAGE;
             }
@@ -155,7 +166,7 @@ int nd_cmd_data_load(int argc, char **argv) {
         case OPT_SHUFFLE:
             lo.shuffle = 1;
             break;
-        case OPT_AUGMENT:
+        case OPT_TRAIN_MODE:
             lo.augment = 1;
             lo.random_sampling = 1;
             break;
@@ -167,6 +178,24 @@ int nd_cmd_data_load(int argc, char **argv) {
             break;
         case OPT_DUMP:
             dump_path = optarg;
+            break;
+        case OPT_AUGMENT:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+                fprintf(stderr,
+                        "nrdfer data load: invalid --augment '%s': use on or off\n",
+                        optarg);
+                return ND_EXIT_USAGE;
+            }
+            augment = !strcmp(optarg, "on");
+            break;
+        case OPT_SAMPLING:
+            if (strcmp(optarg, "random") && strcmp(optarg, "test")) {
+                fprintf(stderr,
+                        "nrdfer data load: invalid --sampling '%s': use random or test\n",
+                        optarg);
+                return ND_EXIT_USAGE;
+            }
+            sampling = !strcmp(optarg, "random");
             break;
         case OPT_HELP:
             load_usage(stdout);
@@ -182,6 +211,10 @@ int nd_cmd_data_load(int argc, char **argv) {
     }
     if (nd_data_check_required(&o, "load") != 0)
         return ND_EXIT_USAGE;
+    if (augment >= 0)
+        lo.augment = augment;
+    if (sampling >= 0)
+        lo.random_sampling = sampling;
     lo.frames = o.frames;
     lo.bad_clips = o.bad_clips;
 
@@ -228,7 +261,8 @@ int nd_cmd_data_load(int argc, char **argv) {
             printf(" labels");
             for (int i = 0; i < b.count; i++)
                 printf(" %d", b.labels[i]);
-            printf(" hash %016" PRIx64 "\n", hash_floats(b.clips, clip_floats * (size_t)b.count));
+            printf(" hash %016" PRIx64 "\n",
+                   hash_floats(b.clips, clip_floats * (size_t)b.count));
         }
         if (rc < 0) {
             fprintf(stderr, "nrdfer data load: %s\n", nd_last_error());
@@ -242,9 +276,10 @@ int nd_cmd_data_load(int argc, char **argv) {
     } else if (dump_path && status != ND_EXIT_OK) {
         nd_atomic_abort(&dump);
     }
-    printf("loaded %ld clips in %.2f s: %.1f clips/s (T %d, S %d, %d threads, %d skipped)\n",
-           clips, seconds, seconds > 0 ? clips / seconds : 0.0, lo.frames, lo.image_size,
-           lo.threads, nd_loader_skipped(loader));
+    printf(
+        "loaded %ld clips in %.2f s: %.1f clips/s (T %d, S %d, %d threads, %d skipped)\n",
+        clips, seconds, seconds > 0 ? clips / seconds : 0.0, lo.frames, lo.image_size,
+        lo.threads, nd_loader_skipped(loader));
     nd_loader_free(loader);
     nd_dataset_free(ds);
     return status;

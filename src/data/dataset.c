@@ -21,29 +21,11 @@ void nd_dataset_options_init(nd_dataset_options *options) {
     memset(options, 0, sizeof *options);
     options->fold = 1;
     options->frames = 16;
-    options->short_clips = ND_SHORT_CLIPS_SAMPLE;
+    options->short_clips = ND_SHORT_CLIP_SAMPLE;
     options->bad_clips = ND_BAD_CLIPS_ERROR;
 }
 
 /* ---- Policies ---- */
-
-static const char *const short_clip_names[] = {"sample", "pad-last", "loop", "drop", "error"};
-
-int nd_short_clips_parse(const char *text, nd_short_clips *policy) {
-    for (int i = 0; i < 5; i++) {
-        if (!strcmp(text, short_clip_names[i])) {
-            *policy = (nd_short_clips)i;
-            return 0;
-        }
-    }
-    return nd_fail("invalid short-clip policy '%s': use sample, pad-last, loop, drop or error",
-                   text);
-}
-
-const char *nd_short_clips_name(nd_short_clips policy) {
-    ND_ASSERT(policy >= 0 && policy < 5);
-    return short_clip_names[policy];
-}
 
 int nd_bad_clips_parse(const char *text, nd_bad_clips *policy) {
     if (!strcmp(text, "error")) {
@@ -59,8 +41,8 @@ int nd_bad_clips_parse(const char *text, nd_bad_clips *policy) {
 
 /* ---- Problems and labels ---- */
 
-void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split, const char *clip_id,
-                        const char *fmt, ...) {
+void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split,
+                        const char *clip_id, const char *fmt, ...) {
     char message[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -69,8 +51,8 @@ void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split, const c
 
     if (ds->num_problems == ds->problems_capacity) {
         ds->problems_capacity = ds->problems_capacity ? 2 * ds->problems_capacity : 64;
-        ds->problems =
-            nd_realloc(ds->problems, sizeof *ds->problems * (size_t)ds->problems_capacity);
+        ds->problems = nd_realloc(ds->problems,
+                                  sizeof *ds->problems * (size_t)ds->problems_capacity);
     }
     nd_problem *p = &ds->problems[ds->num_problems++];
     p->severity = severity;
@@ -95,9 +77,9 @@ void nd_dataset_set_labels(nd_dataset *ds, const char *const *names, int count) 
 
 int nd_dataset_find_label(const nd_dataset *ds, const char *name) {
     static const char *const aliases[][2] = {
-        {"anger", "angry"},         {"happiness", "happy"},     {"sadness", "sad"},
-        {"surprised", "surprise"},  {"disgusted", "disgust"},   {"fearful", "fear"},
-        {"angry", "anger"},         {"happy", "happiness"},     {"sad", "sadness"},
+        {"anger", "angry"},        {"happiness", "happy"},   {"sadness", "sad"},
+        {"surprised", "surprise"}, {"disgusted", "disgust"}, {"fearful", "fear"},
+        {"angry", "anger"},        {"happy", "happiness"},   {"sad", "sadness"},
     };
     for (int i = 0; i < ds->num_classes; i++)
         if (!strcasecmp(ds->labels[i], name))
@@ -115,7 +97,7 @@ int nd_dataset_find_label(const nd_dataset *ds, const char *name) {
 /* ---- Adding clips ---- */
 
 int nd_is_video_name(const char *name) {
-    static const char *const ext[] = {".mp4", ".avi", ".mkv", ".mov", ".webm",
+    static const char *const ext[] = {".mp4", ".avi",  ".mkv", ".mov", ".webm",
                                       ".mpg", ".mpeg", ".m4v", ".wmv", ".flv"};
     const char *dot = strrchr(name, '.');
     if (!dot)
@@ -147,7 +129,8 @@ static nd_clip *append_clip(nd_dataset *ds, int split) {
     /* The capacity is 16, then doubles: it is full when count is 16, 32, ... */
     int full = s->count == 0 || (s->count >= 16 && (s->count & (s->count - 1)) == 0);
     if (full)
-        s->clips = nd_realloc(s->clips, sizeof *s->clips * (size_t)(s->count ? 2 * s->count : 16));
+        s->clips = nd_realloc(s->clips,
+                              sizeof *s->clips * (size_t)(s->count ? 2 * s->count : 16));
     nd_clip *c = &s->clips[s->count++];
     memset(c, 0, sizeof *c);
     return c;
@@ -160,7 +143,8 @@ int nd_dataset_add_frames(nd_dataset *ds, int split, const char *id, int label,
 
     /* The frame folder must exist and contain image files. */
     if (!nd_is_dir(dir)) {
-        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "frame folder %s not found", dir);
+        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "frame folder %s not found",
+                           dir);
         ds->splits[split].skipped_bad++;
         return 0;
     }
@@ -190,8 +174,8 @@ int nd_dataset_add_frames(nd_dataset *ds, int split, const char *id, int label,
     nd_free_list(names, count);
 
     if (num_frames == 0) {
-        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "frame folder %s has no images",
-                           dir);
+        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                           "frame folder %s has no images", dir);
         free(frames);
         ds->splits[split].skipped_bad++;
         return 0;
@@ -258,7 +242,7 @@ int nd_for_each_line(const char *path, nd_line_fn fn, void *ctx) {
             *end = '\0';
         number++;
 
-        /* Trailing blanks and the CR of a CRLF line end go. */
+        /* Strip trailing blanks and the CR of a CRLF line end. */
         size_t n = strlen(p);
         while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
             p[--n] = '\0';
@@ -366,13 +350,13 @@ static void check_short_clips(nd_dataset *ds) {
             if (c->video || c->num_frames >= o->frames)
                 continue;
             sp->short_clips++;
-            if (o->short_clips == ND_SHORT_CLIPS_ERROR) {
+            if (o->short_clips == ND_SHORT_CLIP_ERROR) {
                 nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, c->id,
                                    "short clip: %d frames, fewer than %d (policy error)",
                                    c->num_frames, o->frames);
                 flags[i] = 1;
                 sp->skipped_bad++;
-            } else if (o->short_clips == ND_SHORT_CLIPS_DROP) {
+            } else if (o->short_clips == ND_SHORT_CLIP_DROP) {
                 nd_dataset_problem(ds, ND_SEVERITY_WARNING, s, c->id,
                                    "short clip: %d frames, fewer than %d; dropped",
                                    c->num_frames, o->frames);
@@ -382,7 +366,7 @@ static void check_short_clips(nd_dataset *ds) {
                 nd_dataset_problem(ds, ND_SEVERITY_WARNING, s, c->id,
                                    "short clip: %d frames, fewer than %d; policy %s",
                                    c->num_frames, o->frames,
-                                   nd_short_clips_name(o->short_clips));
+                                   nd_short_clip_name(o->short_clips));
             }
         }
         remove_flagged(sp, flags);
@@ -390,7 +374,7 @@ static void check_short_clips(nd_dataset *ds) {
         if (sp->short_clips)
             nd_log_info("%s split: %d clips shorter than %d frames, policy %s%s",
                         split_name(s), sp->short_clips, o->frames,
-                        nd_short_clips_name(o->short_clips),
+                        nd_short_clip_name(o->short_clips),
                         sp->dropped_short ? " (dropped)" : "");
     }
 }
@@ -401,30 +385,30 @@ static const struct {
     const char *name;
     int (*read)(nd_dataset *ds);
 } readers[] = {
-    {"dfew", nd_read_dfew},   {"list", nd_read_list}, {"ferv39k", nd_read_ferv39k},
-    {"afew", nd_read_afew},   {"mafw", nd_read_mafw}, {"folder", nd_read_folder},
+    {"dfew", nd_read_dfew}, {"list", nd_read_list}, {"ferv39k", nd_read_ferv39k},
+    {"afew", nd_read_afew}, {"mafw", nd_read_mafw}, {"folder", nd_read_folder},
 };
 
 /* Builds the failure message of nd_dataset_open: the error count and the
  * first clips with their problems. */
 static void fail_with_problems(const nd_dataset *ds, int errors) {
     char text[2048];
-    size_t len = (size_t)snprintf(text, sizeof text,
-                                  "dataset %s at %s has %d problem(s)", ds->name, ds->root,
-                                  errors);
+    size_t len = (size_t)snprintf(text, sizeof text, "dataset %s at %s has %d problem(s)",
+                                  ds->name, ds->root, errors);
     int named = 0;
     for (int i = 0; i < ds->num_problems && named < ND_MAX_NAMED_CLIPS; i++) {
         const nd_problem *p = &ds->problems[i];
         if (p->severity != ND_SEVERITY_ERROR || len >= sizeof text)
             continue;
-        len += (size_t)snprintf(text + len, sizeof text - len, "%s %s%s%s", named ? ";" : ":",
-                                p->clip_id ? "clip " : "", p->clip_id ? p->clip_id : "",
-                                p->clip_id ? ": " : "");
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s %s%s%s",
+                                named ? ";" : ":", p->clip_id ? "clip " : "",
+                                p->clip_id ? p->clip_id : "", p->clip_id ? ": " : "");
         if (len < sizeof text)
             len += (size_t)snprintf(text + len, sizeof text - len, "%s", p->message);
         named++;
     }
-    nd_fail("%s. Run 'nrdfer data check' for the full list, or use --bad-clips skip", text);
+    nd_fail("%s. Run 'nrdfer data check' for the full list, or use --bad-clips skip",
+            text);
 }
 
 int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
@@ -439,8 +423,9 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
         if (!strcmp(options->name, readers[i].name))
             reader = (int)i;
     if (reader < 0)
-        return nd_fail("unknown dataset '%s': use dfew, list, ferv39k, afew, mafw or folder",
-                       options->name);
+        return nd_fail(
+            "unknown dataset '%s': use dfew, list, ferv39k, afew, mafw or folder",
+            options->name);
     if (!nd_is_dir(options->root))
         return nd_fail("dataset root %s is not a folder", options->root);
 
@@ -466,8 +451,8 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
     for (int i = 0; i < ds->num_problems; i++) {
         const nd_problem *p = &ds->problems[i];
         if (p->severity == ND_SEVERITY_ERROR && !options->collect)
-            nd_log_warn("skipped: %s%s%s", p->clip_id ? p->clip_id : "",
-                        p->clip_id ? ": " : "", p->message);
+            nd_log_warn("skipped %s%s%s%s", p->clip_id ? "clip " : "",
+                        p->clip_id ? p->clip_id : "", p->clip_id ? ": " : "", p->message);
     }
 
     for (int s = 0; s < ND_NUM_SPLITS && !options->collect; s++) {

@@ -6,9 +6,9 @@
  * id, a label index into the dataset's class names, and either its frame
  * files (listed from disk in natural order, non-image files ignored) or a
  * video path. Every problem found on the way is recorded with the clip id
- * (or file:line) so that `nrdfer data check` can list them all; the
- * bad-clip policy decides whether a problem makes nd_dataset_open() fail
- * or only removes the clip.
+ * (or file:line), so `nrdfer data check` can list them all. The bad-clip
+ * policy decides whether a problem makes nd_dataset_open() fail or only
+ * removes the clip.
  *
  * Example:
  *     nd_dataset_options o;
@@ -23,17 +23,8 @@
 
 #include <stdint.h>
 
+#include "data/sampling.h"
 #include "nrdfer.h"
-
-/* What happens to clips with fewer frames than the model's T. The loader
- * applies sample, pad-last and loop; the reader applies drop and error. */
-typedef enum nd_short_clips {
-    ND_SHORT_CLIPS_SAMPLE,   /* model.md sampling formulas as they are */
-    ND_SHORT_CLIPS_PAD_LAST, /* repeat the last frame up to T frames */
-    ND_SHORT_CLIPS_LOOP,     /* repeat the clip from its start up to T frames */
-    ND_SHORT_CLIPS_DROP,     /* remove the clip from its split (logged, counted) */
-    ND_SHORT_CLIPS_ERROR     /* a short clip is an error */
-} nd_short_clips;
 
 /* What happens to a clip with a problem (missing frames, bad label, a frame
  * that fails to decode). */
@@ -45,34 +36,37 @@ typedef enum nd_bad_clips {
 enum { ND_SPLIT_TRAIN = 0, ND_SPLIT_TEST = 1, ND_NUM_SPLITS = 2 };
 
 typedef struct nd_dataset_options {
-    const char *name;          /* dfew | list | ferv39k | afew | mafw | folder */
-    const char *root;          /* dataset root folder as downloaded */
-    int fold;                  /* dfew, mafw: split 1..5 (default 1) */
-    const char *frames_dir;    /* dfew: frame folder under root (Clip/clip_224x224) */
-    const char *train_list;    /* list: training list file */
-    const char *test_list;     /* list: test list file (optional) */
-    const char *strip_prefix;  /* list: "OLD=NEW", or "OLD" replaced by root */
-    nd_short_clips short_clips; /* default ND_SHORT_CLIPS_SAMPLE */
-    nd_bad_clips bad_clips;     /* default ND_BAD_CLIPS_ERROR */
-    int frames;                 /* T: a clip with fewer frames is short (16) */
-    int collect;                /* 1: keep bad clips out without failing or logging
-                                   each one; the caller reports problems (data check) */
+    const char *name;         /* dfew | list | ferv39k | afew | mafw | folder */
+    const char *root;         /* dataset root folder as downloaded */
+    int fold;                 /* dfew, mafw: split 1..5 (default 1) */
+    const char *frames_dir;   /* dfew: frame folder under root (Clip/clip_224x224) */
+    const char *train_list;   /* list: training list file */
+    const char *test_list;    /* list: test list file (optional) */
+    const char *strip_prefix; /* list: "OLD=NEW", or "OLD" replaced by root */
+    /* Short clips (default sample): the reader applies drop and error, the
+     * loader the other policies. */
+    nd_short_clip_policy short_clips;
+    nd_bad_clips bad_clips; /* default ND_BAD_CLIPS_ERROR */
+    int frames;             /* T: a clip with fewer frames is short (16) */
+    /* 1: leave bad clips out without failing or logging each one, because the
+     * caller reports the problems (data check). */
+    int collect;
 } nd_dataset_options;
 
 typedef struct nd_clip {
-    char *id;          /* as the annotation names it (DFEW: the folder name) */
-    int label;         /* index into nd_dataset.labels */
-    int num_frames;    /* frame files on disk (0 for a video clip) */
-    char **frames;     /* num_frames full paths in natural order */
-    char *video;       /* video file path, or NULL for a frame folder */
-    int annotated;     /* frame count the annotation states, -1 when none */
+    char *id;       /* as the annotation names it (DFEW: the folder name) */
+    int label;      /* index into nd_dataset.labels */
+    int num_frames; /* frame files on disk (0 for a video clip) */
+    char **frames;  /* num_frames full paths in natural order */
+    char *video;    /* video file path, or NULL for a frame folder */
+    int annotated;  /* frame count the annotation states, -1 when none */
 } nd_clip;
 
 typedef struct nd_split {
     nd_clip *clips;
     int count;
     int short_clips;   /* clips with fewer than T frames (kept or dropped) */
-    int dropped_short; /* of those, removed by ND_SHORT_CLIPS_DROP */
+    int dropped_short; /* of those, removed by ND_SHORT_CLIP_DROP */
     int skipped_bad;   /* clips removed by ND_BAD_CLIPS_SKIP */
 } nd_split;
 
@@ -111,17 +105,16 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset);
 void nd_dataset_free(nd_dataset *dataset);
 
 /* Records a problem; clip_id may be NULL and split may be -1. */
-void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split, const char *clip_id,
-                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split,
+                        const char *clip_id, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Counts the error-level problems. */
 int nd_dataset_error_count(const nd_dataset *dataset);
 
-/* Parses policy names: sample|pad-last|loop|drop|error and error|skip.
- * Returns 0, or -1 with nd_fail() listing the accepted names. */
-int nd_short_clips_parse(const char *text, nd_short_clips *policy);
+/* Parses a bad-clip policy name, error or skip. Returns 0, or -1 with
+ * nd_fail() listing the accepted names. */
 int nd_bad_clips_parse(const char *text, nd_bad_clips *policy);
-const char *nd_short_clips_name(nd_short_clips policy);
 
 /* Splits the training clips into a training part and a validation part,
  * stratified: from each class, round(fraction * clips of that class) clips

@@ -6,14 +6,14 @@
 #include "data/dataset.h"
 
 /* Adds a clip whose frames are the image files in folder dir, after the
- * checks every reader shares: folder present and non-empty, stray files,
- * annotated frame count (-1: none) against the disk, label in range, id
- * not yet in the split. A clip that fails a check is recorded and left out.
- * Returns 0 (also when the clip was left out). */
+ * checks every reader shares: label in range, folder present and not
+ * empty, stray files, and the annotated frame count (-1: none) against the
+ * disk. A clip that fails a check is recorded as a problem and left out.
+ * Duplicate ids are found after reading, by nd_dataset_open. Returns 0. */
 int nd_dataset_add_frames(nd_dataset *ds, int split, const char *id, int label,
                           const char *dir, int annotated);
 
-/* Adds a clip stored as one video file, with the label and id checks. */
+/* Adds a clip stored as one video file, after the label check. */
 int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
                          const char *path);
 

@@ -34,7 +34,7 @@ static const char *const dfer_labels[] = {"happy",    "sad",     "neutral", "ang
                                           "surprise", "disgust", "fear"};
 
 static const char *const mafw_labels[] = {
-    "anger",   "disgust", "fear",    "happiness",    "neutral",       "sadness",
+    "anger",    "disgust",  "fear",    "happiness",    "neutral",       "sadness",
     "surprise", "contempt", "anxiety", "helplessness", "disappointment"};
 
 static const char *split_name(int split) {
@@ -96,7 +96,8 @@ typedef struct dfew_ctx {
 /* Finds the frame folder of a DFEW id: the id as written, then zero-padded
  * to 5 digits, then without leading zeros. Returns the folder name to use
  * (the padded form when none exists, so the problem names the usual one). */
-static void dfew_folder_name(const char *frames_root, const char *id, char *name, size_t size) {
+static void dfew_folder_name(const char *frames_root, const char *id, char *name,
+                             size_t size) {
     int all_digits = *id != '\0';
     for (const char *p = id; *p; p++)
         all_digits &= isdigit((unsigned char)*p) != 0;
@@ -174,8 +175,8 @@ static int dfew_line(void *ctx_ptr, char *line, int number) {
     return 0;
 }
 
-/* Warns when every clip has exactly 16 frames: that is the resampled copy
- * Clip/clip_224x224_16f, which lowers accuracy. */
+/* Warns when every clip has exactly 16 frames, because that is what the
+ * resampled copy Clip/clip_224x224_16f looks like, not the original clips. */
 static void dfew_check_16f(nd_dataset *ds) {
     int clips = 0, sixteen = 0;
     for (int s = 0; s < ND_NUM_SPLITS; s++) {
@@ -185,10 +186,11 @@ static void dfew_check_16f(nd_dataset *ds) {
         }
     }
     if (clips >= 20 && sixteen == clips)
-        nd_dataset_problem(ds, ND_SEVERITY_WARNING, -1, NULL,
-                           "every clip has exactly 16 frames: is the frame folder the "
-                           "16-frame resampled copy (Clip/clip_224x224_16f)? The original "
-                           "clips are in Clip/clip_224x224 (--frames-dir)");
+        nd_dataset_problem(
+            ds, ND_SEVERITY_WARNING, -1, NULL,
+            "every clip has exactly 16 frames: is the frame folder the "
+            "16-frame resampled copy (Clip/clip_224x224_16f)? The original "
+            "clips are in Clip/clip_224x224 (--frames-dir)");
 }
 
 int nd_read_dfew(nd_dataset *ds) {
@@ -200,15 +202,18 @@ int nd_read_dfew(nd_dataset *ds) {
     const char *frames_dir = o->frames_dir ? o->frames_dir : "Clip/clip_224x224";
     char *frames_root = under_root(ds->root, frames_dir);
     if (!nd_is_dir(frames_root)) {
-        nd_fail("DFEW frame folder %s not found: check --root, or set --frames-dir", frames_root);
+        nd_fail("DFEW frame folder %s not found: check --root, or set --frames-dir",
+                frames_root);
         free(frames_root);
         return -1;
     }
 
-    static const char *const split_dirs[] = {"train(single-labeled)", "test(single-labeled)"};
+    static const char *const split_dirs[] = {"train(single-labeled)",
+                                             "test(single-labeled)"};
     for (int s = 0; s < ND_NUM_SPLITS; s++) {
         char rel[256];
-        snprintf(rel, sizeof rel, "EmoLabel_DataSplit/%s/set_%d.csv", split_dirs[s], o->fold);
+        snprintf(rel, sizeof rel, "EmoLabel_DataSplit/%s/set_%d.csv", split_dirs[s],
+                 o->fold);
         char *csv = nd_path_join(ds->root, rel);
         if (!nd_is_file(csv)) {
             nd_fail("DFEW split file %s not found: --root must be the folder holding "
@@ -340,9 +345,10 @@ static int named_line(void *ctx_ptr, char *line, int number) {
         return 0;
     char *class_name = split_last_field(line);
     if (!class_name) {
-        nd_dataset_problem(ds, ND_SEVERITY_ERROR, ctx->split, NULL,
-                           "%s:%d: unreadable line '%.80s': expected '<clip path> <class>'",
-                           ctx->file, number, line);
+        nd_dataset_problem(
+            ds, ND_SEVERITY_ERROR, ctx->split, NULL,
+            "%s:%d: unreadable line '%.80s': expected '<clip path> <class>'", ctx->file,
+            number, line);
         return 0;
     }
     if (ctx->cut_extension) {
@@ -354,7 +360,8 @@ static int named_line(void *ctx_ptr, char *line, int number) {
     if (label < 0) {
         nd_dataset_problem(ds, ND_SEVERITY_ERROR, ctx->split, line,
                            "%s:%d: unknown class '%.40s' (classes: %s ... %s)", ctx->file,
-                           number, class_name, ds->labels[0], ds->labels[ds->num_classes - 1]);
+                           number, class_name, ds->labels[0],
+                           ds->labels[ds->num_classes - 1]);
         ds->splits[ctx->split].skipped_bad++;
         return 0;
     }
@@ -444,7 +451,8 @@ static void scan_class_folder(nd_dataset *ds, int split, const char *dir, int la
 
 /* Reads <root>/<split dir>/<class>/ for both splits. Class folders are
  * matched to the dataset's labels by nd_dataset_find_label. */
-static int read_class_folders(nd_dataset *ds, const char *const split_dirs[ND_NUM_SPLITS]) {
+static int read_class_folders(nd_dataset *ds,
+                              const char *const split_dirs[ND_NUM_SPLITS]) {
     for (int s = 0; s < ND_NUM_SPLITS; s++) {
         char *split_dir = nd_path_join(ds->root, split_dirs[s]);
         char **names;
@@ -466,10 +474,10 @@ static int read_class_folders(nd_dataset *ds, const char *const split_dirs[ND_NU
                 nd_dataset_problem(ds, ND_SEVERITY_WARNING, s, NULL,
                                    "%s is not a class folder; ignored", class_dir);
             else if (label < 0)
-                nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, NULL,
-                                   "class folder %s is not one of the %d classes (%s ... %s)",
-                                   class_dir, ds->num_classes, ds->labels[0],
-                                   ds->labels[ds->num_classes - 1]);
+                nd_dataset_problem(
+                    ds, ND_SEVERITY_ERROR, s, NULL,
+                    "class folder %s is not one of the %d classes (%s ... %s)", class_dir,
+                    ds->num_classes, ds->labels[0], ds->labels[ds->num_classes - 1]);
             else
                 scan_class_folder(ds, s, class_dir, label);
             free(class_dir);
@@ -498,8 +506,8 @@ static int collect_classes(nd_dataset *ds, char ***classes, int *num_classes) {
         char **names;
         int count;
         if (!nd_is_dir(split_dir)) {
-            nd_fail("%s folder %s not found: --root must hold train/ and test/", split_name(s),
-                    split_dir);
+            nd_fail("%s folder %s not found: --root must hold train/ and test/",
+                    split_name(s), split_dir);
             free(split_dir);
             nd_free_list(all, n);
             return -1;
@@ -551,8 +559,8 @@ int nd_read_folder(nd_dataset *ds) {
     if (!all_expressions) {
         if (n > NRDFER_MAX_CLASSES) {
             nd_free_list(classes, n);
-            return nd_fail("%s holds %d class folders; at most %d are supported", ds->root, n,
-                           NRDFER_MAX_CLASSES);
+            return nd_fail("%s holds %d class folders; at most %d are supported",
+                           ds->root, n, NRDFER_MAX_CLASSES);
         }
         qsort(classes, (size_t)n, sizeof *classes, compare_names);
         nd_dataset_set_labels(ds, (const char *const *)classes, n);

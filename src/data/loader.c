@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/image.h"
+#include "data/augment.h"
+#include "data/clip.h"
+#include "data/resize.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/rng.h"
@@ -15,7 +17,7 @@
 
 enum slot_state { SLOT_EMPTY, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
 
-/* One prefetch slot: holds the clip at order position `position`. */
+/* One prefetch slot: the clip at order position `position`. */
 typedef struct slot {
     enum slot_state state;
     int position;
@@ -64,70 +66,96 @@ void nd_loader_options_init(nd_loader_options *o) {
 
 /* ---- Decoding one clip ---- */
 
-/* Test sampling of model.md for a clip of n frames, U = T / 2 segments of
- * 2 frames: offset k = floor(tick / 2 + tick * k), tick = (n - 1) / U. */
-static void sample_test_frames(int *indices, int n, int t) {
-    int u = t / 2;
-    for (int k = 0; k < u; k++) {
-        int p = 0;
-        if (n > u + 1) {
-            double tick = (double)(n - 1) / u;
-            p = (int)(tick / 2.0 + tick * k);
-        }
-        indices[2 * k] = p;
-        indices[2 * k + 1] = p + 1 < n ? p + 1 : p;
+/* Loads a clip whose sampling and transform modes differ: random sampling
+ * without augmentation, or test sampling with it. It follows the steps of
+ * nd_clip_load_files, drawing the sampling first and the augmentation second. */
+static int load_clip_mixed(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
+                           float *out) {
+    int t = l->opt.frames, s = l->opt.image_size, n = clip->num_frames;
+    nd_clip_options co = {l->opt.random_sampling, t, s, l->ds->options.short_clips};
+    int *sampled = nd_malloc(sizeof *sampled * (size_t)t);
+    int rc = nd_clip_sample(sampled, n, &co, rng, clip->id);
+    if (rc != ND_CLIP_LOADED) {
+        free(sampled);
+        return rc;
     }
+
+    /* Decode each distinct sampled frame once. */
+    nd_image *frames = nd_calloc((size_t)n, sizeof *frames);
+    for (int i = 0; i < t && rc == ND_CLIP_LOADED; i++) {
+        nd_image *frame = &frames[sampled[i]];
+        if (!frame->rgb && nd_image_load(clip->frames[sampled[i]], frame) != 0)
+            rc = -1;
+    }
+
+    /* One augmentation draw for the clip, sized by its first sampled frame. */
+    const nd_image *reference = &frames[sampled[0]];
+    nd_augment_params params;
+    if (rc == ND_CLIP_LOADED && l->opt.augment)
+        nd_augment_draw(&params, reference->width, reference->height, rng);
+    for (int i = 0; i < t && rc == ND_CLIP_LOADED; i++) {
+        const nd_image *frame = &frames[sampled[i]];
+        nd_image result, scaled = {0, 0, NULL};
+        if (!l->opt.augment) {
+            nd_test_transform(&result, frame, s);
+        } else {
+            if (frame->width != reference->width || frame->height != reference->height) {
+                nd_resize_bilinear(&scaled, frame, NULL, reference->width,
+                                   reference->height);
+                frame = &scaled;
+            }
+            nd_augment_apply(&result, frame, &params, s);
+            nd_image_free(&scaled);
+        }
+        nd_image_to_chw(out + (size_t)i * 3 * s * s, &result);
+        nd_image_free(&result);
+    }
+    for (int i = 0; i < n; i++)
+        nd_image_free(&frames[i]);
+    free(frames);
+    free(sampled);
+    return rc;
 }
 
-/* Loads one clip into out [T][3][S][S].
- * TODO: stand-in until data/clip.h (sampling, augmentation and PIL-exact
- * resizing) is merged: test sampling and a nearest-neighbour resize only;
- * rng, augment and random_sampling are not used yet. */
+/* Loads one clip into out [T][3][S][S] through the frame pipeline: sampling
+ * after the short-clip policy, decoding, augmentation or test transform. */
 static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out) {
     if (clip->video)
-        return nd_fail("clip %s is a video (%s): video clips need the video decoder", clip->id,
-                       clip->video);
-    int t = l->opt.frames, s = l->opt.image_size;
-    int *indices = nd_malloc(sizeof *indices * (size_t)t);
-    sample_test_frames(indices, clip->num_frames, t);
-
-    for (int f = 0; f < t; f++) {
-        nd_image image;
-        if (nd_image_load(clip->frames[indices[f]], &image) != 0) {
-            free(indices);
-            return nd_fail("clip %s: %s", clip->id, nd_last_error());
-        }
-        float *dst = out + (size_t)f * 3 * s * s;
-        for (int y = 0; y < s; y++) {
-            int sy = y * image.height / s;
-            for (int x = 0; x < s; x++) {
-                int sx = x * image.width / s;
-                const uint8_t *px = image.rgb + ((size_t)sy * image.width + sx) * 3;
-                for (int c = 0; c < 3; c++)
-                    dst[((size_t)c * s + y) * s + x] = px[c] / 255.0f;
-            }
-        }
-        nd_image_free(&image);
+        return nd_fail("clip %s is a video (%s): video clips need the video decoder",
+                       clip->id, clip->video);
+    int rc;
+    if (l->opt.augment == l->opt.random_sampling) {
+        nd_clip_options co = {l->opt.augment, l->opt.frames, l->opt.image_size,
+                              l->ds->options.short_clips};
+        rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames,
+                                clip->num_frames, &co, rng);
+    } else {
+        rc = load_clip_mixed(l, clip, rng, out);
     }
-    free(indices);
+    if (rc == ND_CLIP_DROPPED)
+        return nd_fail(
+            "clip %s: %d frames, fewer than %d, and the short-clip policy is drop",
+            clip->id, clip->num_frames, l->opt.frames);
+    if (rc != ND_CLIP_LOADED)
+        return nd_fail("clip %s: %s", clip->id, nd_last_error());
     return 0;
 }
 
-/* Loads the clip at order position p into its slot; called without the
- * lock held. Safe because the slot is BUSY and owned by this thread. */
-static void fill_slot(nd_loader *l, int position, int epoch) {
+/* Loads the clip at order position p into its slot's data, or its error
+ * message into slot->error; called without the lock held, which is safe
+ * because the slot is BUSY and owned by this thread. The caller then sets
+ * the state under the lock. Returns SLOT_READY or SLOT_FAILED. */
+static enum slot_state fill_slot(nd_loader *l, int position, int epoch) {
     slot *sl = &l->slots[position % l->capacity];
     int clip_index = l->order[position];
     const nd_clip *clip = &l->ds->splits[l->split].clips[clip_index];
     nd_rng rng;
     nd_rng_seed(&rng, nd_rng_derive(l->opt.seed, (uint64_t)epoch, (uint64_t)clip_index));
-    if (load_clip(l, clip, &rng, sl->data) == 0) {
-        sl->state = SLOT_READY;
-    } else {
-        free(sl->error);
-        sl->error = nd_strdup(nd_last_error());
-        sl->state = SLOT_FAILED;
-    }
+    if (load_clip(l, clip, &rng, sl->data) == 0)
+        return SLOT_READY;
+    free(sl->error);
+    sl->error = nd_strdup(nd_last_error());
+    return SLOT_FAILED;
 }
 
 /* ---- Worker threads ---- */
@@ -151,9 +179,10 @@ static void *worker_main(void *arg) {
         l->in_flight++;
         pthread_mutex_unlock(&l->mutex);
 
-        fill_slot(l, position, epoch);
+        enum slot_state state = fill_slot(l, position, epoch);
 
         pthread_mutex_lock(&l->mutex);
+        sl->state = state;
         l->in_flight--;
         pthread_cond_broadcast(&l->clip_done);
     }
@@ -163,8 +192,8 @@ static void *worker_main(void *arg) {
 
 /* ---- Creating and freeing ---- */
 
-nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices, int count,
-                            const nd_loader_options *options) {
+nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
+                            int count, const nd_loader_options *options) {
     const nd_loader_options *o = options;
     if (split != ND_SPLIT_TRAIN && split != ND_SPLIT_TEST) {
         nd_fail("invalid split %d for the loader", split);
@@ -173,16 +202,18 @@ nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
     const nd_split *sp = &ds->splits[split];
     if (o->batch_size < 1 || o->frames < 2 || o->frames % 2 || o->image_size < 1 ||
         o->threads < 0 || o->prefetch < 0) {
-        nd_fail("invalid loader options: batch %d (>= 1), frames %d (even, >= 2), size %d "
-                "(>= 1), threads %d (>= 0), prefetch %d (>= 0)",
-                o->batch_size, o->frames, o->image_size, o->threads, o->prefetch);
+        nd_fail(
+            "invalid loader options: batch %d (>= 1), frames %d (even, >= 2), size %d "
+            "(>= 1), threads %d (>= 0), prefetch %d (>= 0)",
+            o->batch_size, o->frames, o->image_size, o->threads, o->prefetch);
         return NULL;
     }
     if (!indices)
         count = sp->count;
     for (int i = 0; indices && i < count; i++) {
         if (indices[i] < 0 || indices[i] >= sp->count) {
-            nd_fail("clip index %d is outside the split (0..%d)", indices[i], sp->count - 1);
+            nd_fail("clip index %d is outside the split (0..%d)", indices[i],
+                    sp->count - 1);
             return NULL;
         }
     }
@@ -297,8 +328,9 @@ static slot *wait_for_clip(nd_loader *l) {
         sl->state = SLOT_BUSY;
         sl->position = l->consume;
         pthread_mutex_unlock(&l->mutex);
-        fill_slot(l, l->consume, l->epoch);
+        enum slot_state state = fill_slot(l, l->consume, l->epoch);
         pthread_mutex_lock(&l->mutex);
+        sl->state = state;
         return sl;
     }
     while (!(sl->state == SLOT_READY || sl->state == SLOT_FAILED) ||
@@ -328,7 +360,7 @@ int nd_loader_next(nd_loader *l, nd_batch *batch) {
                 pthread_mutex_unlock(&l->mutex);
                 return -1;
             }
-            nd_log_warn("skipped clip %s: %s", clip->id, sl->error);
+            nd_log_warn("skipped %s", sl->error);
             l->skipped++;
         } else {
             memcpy(l->batch.clips + (size_t)filled * l->clip_floats, sl->data,
