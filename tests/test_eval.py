@@ -19,24 +19,25 @@ from PIL import Image
 
 import nrdfer_torch
 import safetensors_io
-from train_fixture import LABELS, Checks, SKIP, engine_missing, load_clip, make_dfew, run
+from train_fixture import (LABELS, Checks, SKIP, TINY, engine_missing, load_clip, make_dfew,
+                           run, write_tiny_model)
 
 checks = Checks("test_eval")
 check = checks.check
-FRAMES = 20
+FRAMES = 8
 
 
 def torch_probs(model_path, root, ids, snippet_filter):
-    """Return (probs [N, L], suppressed [N]) of PyTorch's model in eval mode."""
+    """Return (probs [N, L], suppressed [N]) of PyTorch's model in eval mode (float64)."""
     weights, meta = safetensors_io.load(model_path)
     config = nrdfer_torch.config_from_json(json.loads(meta["nrdfer"]))
     config["snippet_filter"] = snippet_filter
-    model = nrdfer_torch.NrDferNet(config)
-    state = model.state_dict()
-    model.load_state_dict({k: torch.from_numpy(weights[k]) for k in state if k in weights},
+    model = nrdfer_torch.NrDferNet(config).double()
+    model.load_state_dict({k: torch.from_numpy(v).double() for k, v in weights.items()},
                           strict=False)
     model.eval()
-    clips = torch.from_numpy(np.stack([load_clip(root, vid, FRAMES) for vid in ids]))
+    clips = torch.from_numpy(np.stack([load_clip(root, vid, FRAMES, config["frames"])
+                                       for vid in ids])).double()
     with torch.no_grad():
         video, snippets = model(clips)
         probs, suppressed = nrdfer_torch.apply_snippet_filter(video, snippets, config)
@@ -72,15 +73,13 @@ def main():
         return SKIP
     with tempfile.TemporaryDirectory(prefix="nrdfer-eval-") as tmp:
         root = os.path.join(tmp, "data")
-        splits = make_dfew(root, train_per_class=2, test_per_class=2, frames=FRAMES,
-                           absent=(5,))
-        run_dir = os.path.join(tmp, "run")
-        rc, out, err = run("train", "--dataset", "dfew", "--root", root, "--fold", "1",
-                           "--preset", "small", "--out", run_dir, "--batch", "7",
-                           "--epochs", "1", "--val-fraction", "0", "--seed", "3")
-        if not check(rc == 0, f"training the model to evaluate: exit {rc}\n{err}"):
-            return checks.finish()
-        model = os.path.join(run_dir, "best.safetensors")
+        splits = make_dfew(root, train_per_class=1, test_per_class=3, frames=FRAMES,
+                           size=TINY["image_size"], absent=(5,))
+        # A PyTorch-initialised checkpoint of a tiny NR-DFERNet (train_fixture.TINY).
+        # Its snippet confidences on this fixture lie between 0.34 and 0.42, so a
+        # confidence threshold of 0.4 suppresses neutral in some clips only.
+        model = os.path.join(tmp, "tiny.safetensors")
+        write_tiny_model(model, seed=3, sf_neutral_max=0.5, sf_confidence_min=0.4)
         base = ["eval", "--model", model, "--dataset", "dfew", "--root", root, "--fold", "1"]
 
         # JSON: complete, consistent, and the same on a second run and other batching.
@@ -135,6 +134,12 @@ def main():
             flags = np.array([int(r["neutral_suppressed"]) for r in rows])
             check((flags == suppressed.astype(int)).all(),
                   f"--snippet-filter {flag}: neutral_suppressed differs from PyTorch")
+            if flag == "on":
+                check(0 < suppressed.sum() < len(ids),
+                      f"the filter suppressed neutral in {suppressed.sum()} of {len(ids)} "
+                      "clips: the fixture does not test both outcomes")
+            else:
+                check(suppressed.sum() == 0, "PyTorch suppressed neutral with the filter off")
     return checks.finish()
 
 

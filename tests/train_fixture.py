@@ -4,6 +4,7 @@ Frames are PNG files of the model's image size, so decoding is exact and the
 test transform (a resize to the same size) leaves the pixels as they are.
 The tests can therefore rebuild the exact model input in PyTorch.
 """
+import json
 import os
 import subprocess
 
@@ -58,6 +59,29 @@ def make_dfew(root, train_per_class, test_per_class, frames=20, size=64, absent=
     return splits
 
 
+# A model small enough for tests to train in seconds on CPU: every part of
+# NR-DFERNet at widths of 4 to 16, 4 frames of 32 x 32 (a 1 x 1 static grid).
+TINY = dict(frames=4, image_size=32, stem_channels=4, layer2_channels=8, layer3_channels=8,
+            head_dim=8, static_blocks=1, static_heads=1, static_mlp=16, temporal_blocks=1,
+            temporal_heads=1, temporal_mlp=16)
+
+
+def write_tiny_model(path, seed, **overrides):
+    """Write a PyTorch-initialised TINY model as a checkpoint; return its config."""
+    import torch
+
+    import nrdfer_torch
+    import safetensors_io
+
+    config = nrdfer_torch.make_config("small", **dict(TINY, **overrides))
+    torch.manual_seed(seed)
+    model = nrdfer_torch.NrDferNet(config)
+    tensors = {k: v for k, v in model.state_dict().items()
+               if not k.endswith("num_batches_tracked")}
+    safetensors_io.save(path, tensors, {"nrdfer": json.dumps(config)})
+    return config
+
+
 def test_indices(n, t=16):
     """Frame indices of the deterministic test sampling for a clip of n frames."""
     u = t // 2
@@ -71,11 +95,11 @@ def test_indices(n, t=16):
     return out
 
 
-def load_clip(root, vid, frames):
+def load_clip(root, vid, frames, t):
     """Return the test-transformed clip [T, 3, S, S] float32 of one fixture clip."""
     folder = os.path.join(root, "Clip", "clip_224x224", vid)
     imgs = []
-    for i in test_indices(frames):
+    for i in test_indices(frames, t):
         arr = np.asarray(Image.open(os.path.join(folder, f"{vid}_{i + 1}.png")).convert("RGB"))
         imgs.append(arr.transpose(2, 0, 1).astype(np.float32) / 255.0)
     return np.stack(imgs)

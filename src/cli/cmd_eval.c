@@ -7,7 +7,6 @@
 
 #include "cli/commands.h"
 #include "cli/data_args.h"
-#include "model/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/plot.h"
@@ -83,19 +82,12 @@ static int write_predictions(const char *path, const nd_dataset *ds,
     return nd_atomic_commit(&f);
 }
 
-/* Loads the checkpoint, with the snippet filter overridden when asked. */
+/* Loads the checkpoint, with the snippet filter overridden when asked (-1:
+ * keep the checkpoint's setting). */
 static nrdfer_model *load_model(const char *path, int snippet_filter) {
-    if (snippet_filter < 0)
-        return nrdfer_model_load(path);
-    nrdfer_config config;
-    if (nd_checkpoint_read_config(path, &config) != 0)
-        return NULL;
-    config.snippet_filter = snippet_filter;
-    nrdfer_model *model = nrdfer_model_create(&config, 0);
-    if (model && nrdfer_model_load_weights(model, path) != 0) {
-        nrdfer_model_free(model);
-        return NULL;
-    }
+    nrdfer_model *model = nrdfer_model_load(path);
+    if (model && snippet_filter >= 0)
+        nd_evaluate_set_snippet_filter(model, snippet_filter);
     return model;
 }
 

@@ -129,12 +129,24 @@ static int measure(nrdfer_model *model, const nd_train_data *d, int split,
     return 0;
 }
 
+/* Formats a UAR/WAR pair in percent, or "n/a" when it was not measured. */
+static const char *percent_pair(char *text, size_t size, double uar, double war) {
+    if (isfinite(uar))
+        snprintf(text, size, "%.2f/%.2f", 100 * uar, 100 * war);
+    else
+        snprintf(text, size, "n/a");
+    return text;
+}
+
 static void log_epoch(const nd_epoch_record *r, int epochs, int is_best) {
-    nd_log_info("epoch %d/%d  loss %.4f  lr %.3g  train UAR/WAR %.2f/%.2f  "
-                "val %.2f/%.2f  test %.2f/%.2f  %.1f s  %.1f clips/s%s",
-                r->epoch, epochs, r->loss, r->lr, 100 * r->train_uar, 100 * r->train_war,
-                100 * r->val_uar, 100 * r->val_war, 100 * r->test_uar, 100 * r->test_war,
-                r->seconds, r->clips_per_s, is_best ? "  (best val UAR so far)" : "");
+    char train[32], val[32], test[32];
+    nd_log_info("epoch %d/%d  loss %.4f  lr %.3g  train UAR/WAR %s  val %s  test %s  "
+                "%.1f s  %.1f clips/s%s",
+                r->epoch, epochs, r->loss, r->lr,
+                percent_pair(train, sizeof train, r->train_uar, r->train_war),
+                percent_pair(val, sizeof val, r->val_uar, r->val_war),
+                percent_pair(test, sizeof test, r->test_uar, r->test_war), r->seconds,
+                r->clips_per_s, is_best ? "  (selected so far)" : "");
 }
 
 /* The end of an epoch: evaluation, selection, and the run folder's files. */
