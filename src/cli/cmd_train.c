@@ -20,7 +20,8 @@
 
 /* Epochs when --epochs is not given. NOTE: the NR-DFERNet paper's recipe
  * gives no epoch count; 40 epochs (about six halvings of StepLR 7 x 0.5) is
- * this tool's choice. The small preset's count is sized for the demo. */
+ * this tool's choice. TODO: size the small preset's count by measuring the
+ * demo (2000 synthetic clips) once a training epoch of it fits its budget. */
 #define DEFAULT_EPOCHS_PAPER 40
 #define DEFAULT_EPOCHS_SMALL 10
 
