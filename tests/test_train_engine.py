@@ -1,8 +1,8 @@
 """nrdfer train end to end on tiny DFEW-layout fixtures.
 
 The runs start with --init from a PyTorch-initialised model of every
-NR-DFERNet part at small widths (train_fixture.TINY), so that they take
-seconds on CPU. They check that:
+NR-DFERNet part at small widths (train_fixture.TINY), so that they run
+quickly on CPU. They check that:
 
 - one SGD step on the whole fixture as one batch matches PyTorch's SGD step
   on the same frames (tests/nrdfer_torch.py), per tensor;

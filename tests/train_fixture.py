@@ -59,7 +59,7 @@ def make_dfew(root, train_per_class, test_per_class, frames=20, size=64, absent=
     return splits
 
 
-# A model small enough for tests to train in seconds on CPU: every part of
+# A model small enough for tests to train quickly on CPU: every part of
 # NR-DFERNet at widths of 4 to 16, 4 frames of 32 x 32 (a 1 x 1 static grid).
 TINY = dict(frames=4, image_size=32, stem_channels=4, layer2_channels=8, layer3_channels=8,
             head_dim=8, static_blocks=1, static_heads=1, static_mlp=16, temporal_blocks=1,
@@ -82,7 +82,7 @@ def write_tiny_model(path, seed, **overrides):
     return config
 
 
-def test_indices(n, t=16):
+def sampled_indices(n, t=16):
     """Frame indices of the deterministic test sampling for a clip of n frames."""
     u = t // 2
     out = []
@@ -99,7 +99,7 @@ def load_clip(root, vid, frames, t):
     """Return the test-transformed clip [T, 3, S, S] float32 of one fixture clip."""
     folder = os.path.join(root, "Clip", "clip_224x224", vid)
     imgs = []
-    for i in test_indices(frames, t):
+    for i in sampled_indices(frames, t):
         arr = np.asarray(Image.open(os.path.join(folder, f"{vid}_{i + 1}.png")).convert("RGB"))
         imgs.append(arr.transpose(2, 0, 1).astype(np.float32) / 255.0)
     return np.stack(imgs)
