@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/batchnorm.h"
 #include "engine/dnnl_backend.h"
 #include "engine/ops.h"
 #include "engine/ops_ref.h"
+#include "nrdfer.h"
 #include "util/rng.h"
 
 static int failures;
@@ -117,12 +119,12 @@ static void test_bn(int n, int c, int h, int relu) {
     nd_ref_bn_forward(y_ref, mean_ref, var_ref, x, gamma, beta, n, c, h * h, relu);
     nd_ref_bn_backward(dx_ref, dg_ref, db_ref, dy, x, y_ref, mean_ref, var_ref, gamma, n, c,
                        h * h, relu);
-    nd_bn_init(&bn, n, c, h, h, relu, 1);
-    void *ws = calloc(1, nd_bn_ws_size(&bn) + 64);
+    nd_bn_init(&bn, n, c, h * h, nd_dnnl_act_block(c), relu);
+    dnnl_memory_desc_t md = nd_dnnl_act_md(n, c, h, h, 0);
     float *xb = to_blocked(x, n, c, h, h), *dyb = to_blocked(dy, n, c, h, h);
-    float *yb = calloc(1, nd_dnnl_md_size(&bn.data_md)), *dxb = calloc(1, nd_dnnl_md_size(&bn.data_md));
-    nd_bn_forward_train(&bn, xb, yb, gamma, beta, mean, var, ws);
-    nd_bn_backward(&bn, xb, mean, var, dyb, gamma, ws, dxb, dg, db);
+    float *yb = calloc(1, nd_dnnl_md_size(&md)), *dxb = calloc(1, nd_dnnl_md_size(&md));
+    nd_bn_forward_train(&bn, xb, yb, gamma, beta, mean, var);
+    nd_bn_backward(&bn, xb, mean, var, dyb, gamma, beta, dxb, dg, db);
     float *y = to_plain(yb, n, c, h, h), *dx = to_plain(dxb, n, c, h, h);
     snprintf(name, sizeof name, "batch norm%s c%d forward", relu ? "+relu" : "", c);
     expect_close(name, y, y_ref, xs, 1e-4f, 1e-4f);
@@ -145,7 +147,6 @@ static void test_bn(int n, int c, int h, int relu) {
     y = to_plain(yb, n, c, h, h);
     snprintf(name, sizeof name, "batch norm%s c%d eval", relu ? "+relu" : "", c);
     expect_close(name, y, y_ref, xs, 1e-5f, 1e-5f);
-    nd_bn_free(&bn);
 }
 
 static void test_pool(int n, int c, int h) {

@@ -74,6 +74,10 @@ dnnl_format_tag_t nd_dnnl_act_tag(int channels) {
     return channels % block_size == 0 ? blocked_tag : dnnl_nchw;
 }
 
+int nd_dnnl_act_block(int channels) {
+    return channels % block_size == 0 ? block_size : 1;
+}
+
 dnnl_memory_desc_t nd_dnnl_act_md(int n, int c, int h, int w, int plain) {
     dnnl_memory_desc_t md;
     dnnl_dims_t dims = {n, c, h, w};
@@ -277,134 +281,6 @@ void nd_conv_free(nd_conv *c) {
 
 double nd_conv_flops(const nd_conv *c) {
     return 2.0 * c->n * c->oc * c->oh * c->ow * (double)c->ic * c->k * c->k;
-}
-
-/* ---- batch normalization ---- */
-
-int nd_bn_init(nd_bn *b, int n, int c, int h, int w, int relu, int with_backward) {
-    dnnl_batch_normalization_desc_t fd, id, bd;
-    dnnl_primitive_desc_t fpd, ipd, bpd;
-    dnnl_memory_desc_t vec_md;
-    dnnl_dims_t vd = {c};
-    unsigned flags = dnnl_use_scale | dnnl_use_shift | (relu ? dnnl_fuse_norm_relu : 0);
-
-    if (nd_dnnl_init())
-        return -1;
-    memset(b, 0, sizeof *b);
-    b->n = n, b->c = c, b->h = h, b->w = w, b->relu = relu, b->with_backward = with_backward;
-    b->data_md = nd_dnnl_act_md(n, c, h, w, 0);
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&vec_md, 1, vd, dnnl_f32, dnnl_x));
-
-    /* Inference with running statistics. */
-    DNNL_TRY(dnnl_batch_normalization_forward_desc_init(&id, dnnl_forward_inference,
-                                                        &b->data_md, 1e-5f,
-                                                        flags | dnnl_use_global_stats));
-    DNNL_TRY(dnnl_primitive_desc_create(&ipd, &id, NULL, engine, NULL));
-    if (make_primitive(&b->fwd_infer, ipd))
-        return -1;
-
-    if (with_backward) {
-        DNNL_TRY(dnnl_batch_normalization_forward_desc_init(&fd, dnnl_forward_training,
-                                                            &b->data_md, 1e-5f, flags));
-        DNNL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, engine, NULL));
-        if (relu)
-            b->ws_md = *dnnl_primitive_desc_query_md(fpd, dnnl_query_workspace_md, 0);
-        DNNL_TRY(dnnl_batch_normalization_backward_desc_init(&bd, dnnl_backward, &b->data_md,
-                                                             &b->data_md, 1e-5f, flags));
-        DNNL_TRY(dnnl_primitive_desc_create(&bpd, &bd, NULL, engine, fpd));
-        if (make_primitive(&b->bwd, bpd) || make_primitive(&b->fwd_train, fpd))
-            return -1;
-        if (memory(&b->m_ddst, &b->data_md) || memory(&b->m_dsrc, &b->data_md) ||
-            memory(&b->m_dscale, &vec_md) || memory(&b->m_dshift, &vec_md) ||
-            (relu && memory(&b->m_ws, &b->ws_md)))
-            return -1;
-    }
-    if (memory(&b->m_src, &b->data_md) || memory(&b->m_dst, &b->data_md) ||
-        memory(&b->m_scale, &vec_md) || memory(&b->m_shift, &vec_md) ||
-        memory(&b->m_mean, &vec_md) || memory(&b->m_var, &vec_md))
-        return -1;
-    return 0;
-}
-
-size_t nd_bn_ws_size(const nd_bn *b) {
-    return b->relu && b->with_backward ? nd_dnnl_md_size(&b->ws_md) : 0;
-}
-
-void nd_bn_forward_train(nd_bn *b, const float *src, float *dst, const float *scale,
-                         const float *shift, float *mean, float *var, void *ws) {
-    ND_ASSERT(b->with_backward);
-    bind(b->m_src, src);
-    bind(b->m_dst, dst);
-    bind(b->m_scale, scale);
-    bind(b->m_shift, shift);
-    bind(b->m_mean, mean);
-    bind(b->m_var, var);
-    dnnl_exec_arg_t args[7] = {{DNNL_ARG_SRC, b->m_src},     {DNNL_ARG_DST, b->m_dst},
-                               {DNNL_ARG_SCALE, b->m_scale}, {DNNL_ARG_SHIFT, b->m_shift},
-                               {DNNL_ARG_MEAN, b->m_mean},   {DNNL_ARG_VARIANCE, b->m_var}};
-    int nargs = 6;
-    if (b->relu) {
-        bind(b->m_ws, ws);
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WORKSPACE, b->m_ws};
-    }
-    run(b->fwd_train, nargs, args);
-}
-
-void nd_bn_forward_infer(nd_bn *b, const float *src, float *dst, const float *scale,
-                         const float *shift, const float *mean, const float *var) {
-    bind(b->m_src, src);
-    bind(b->m_dst, dst);
-    bind(b->m_scale, scale);
-    bind(b->m_shift, shift);
-    bind(b->m_mean, mean);
-    bind(b->m_var, var);
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, b->m_src},     {DNNL_ARG_DST, b->m_dst},
-                              {DNNL_ARG_SCALE, b->m_scale}, {DNNL_ARG_SHIFT, b->m_shift},
-                              {DNNL_ARG_MEAN, b->m_mean},   {DNNL_ARG_VARIANCE, b->m_var}};
-    run(b->fwd_infer, 6, args);
-}
-
-void nd_bn_backward(nd_bn *b, const float *src, const float *mean, const float *var,
-                    const float *ddst, const float *scale, const void *ws, float *dsrc,
-                    float *dscale, float *dshift) {
-    ND_ASSERT(b->with_backward);
-    bind(b->m_src, src);
-    bind(b->m_mean, mean);
-    bind(b->m_var, var);
-    bind(b->m_ddst, ddst);
-    bind(b->m_scale, scale);
-    /* oneDNN 2.6 rejects a backward call with use_shift but no SHIFT argument,
-     * though the result does not depend on it; any [c] buffer will do. */
-    bind(b->m_shift, scale);
-    bind(b->m_dsrc, dsrc);
-    bind(b->m_dscale, dscale);
-    bind(b->m_dshift, dshift);
-    dnnl_exec_arg_t args[10] = {
-        {DNNL_ARG_SHIFT, b->m_shift},
-        {DNNL_ARG_SRC, b->m_src},           {DNNL_ARG_MEAN, b->m_mean},
-        {DNNL_ARG_VARIANCE, b->m_var},      {DNNL_ARG_DIFF_DST, b->m_ddst},
-        {DNNL_ARG_SCALE, b->m_scale},       {DNNL_ARG_DIFF_SRC, b->m_dsrc},
-        {DNNL_ARG_DIFF_SCALE, b->m_dscale}, {DNNL_ARG_DIFF_SHIFT, b->m_dshift}};
-    int nargs = 9;
-    if (b->relu) {
-        bind(b->m_ws, ws);
-        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_WORKSPACE, b->m_ws};
-    }
-    run(b->bwd, nargs, args);
-}
-
-void nd_bn_free(nd_bn *b) {
-    dnnl_primitive_t prims[] = {b->fwd_train, b->fwd_infer, b->bwd};
-    dnnl_memory_t mems[] = {b->m_src,  b->m_dst,  b->m_scale, b->m_shift,
-                            b->m_mean, b->m_var,  b->m_ws,    b->m_ddst,
-                            b->m_dsrc, b->m_dscale, b->m_dshift};
-    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
-        if (prims[i])
-            dnnl_primitive_destroy(prims[i]);
-    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
-        if (mems[i])
-            dnnl_memory_destroy(mems[i]);
-    memset(b, 0, sizeof *b);
 }
 
 /* ---- max pooling ---- */

@@ -1,5 +1,5 @@
-/* CPU backend on oneDNN (libdnnl 2.x C API): convolution, batch
- * normalization and max pooling, forward and backward, on activations kept
+/* CPU backend on oneDNN (libdnnl 2.x C API): convolution and max pooling,
+ * forward and backward, on activations kept
  * in one blocked layout across layers (nChw16c on AVX-512, nChw8c on AVX2),
  * so that no reorder runs between layers of the spatial stage.
  *
@@ -20,6 +20,8 @@ int nd_dnnl_init(void);
 
 /* Layout chosen for spatial activations with C channels. */
 dnnl_format_tag_t nd_dnnl_act_tag(int channels);
+/* Channels per block of that layout (1 when it is plain nchw). */
+int nd_dnnl_act_block(int channels);
 
 /* Memory descriptor of N x C x H x W activations in the chosen layout
  * (plain=1: nchw). */
@@ -64,31 +66,6 @@ void nd_conv_backward(nd_conv *c, const float *src, const float *ddst, float *ds
                       float *dw_plain);
 void nd_conv_free(nd_conv *c);
 double nd_conv_flops(const nd_conv *c);
-
-/* Batch normalization over N, H, W per channel, eps 1e-5, with scale and
- * shift; relu=1 fuses a following ReLU (then a workspace holds the mask). */
-typedef struct nd_bn {
-    int n, c, h, w, relu, with_backward;
-    dnnl_memory_desc_t data_md, ws_md;
-    dnnl_primitive_t fwd_train, fwd_infer, bwd;
-    dnnl_memory_t m_src, m_dst, m_scale, m_shift, m_mean, m_var, m_ws;
-    dnnl_memory_t m_ddst, m_dsrc, m_dscale, m_dshift;
-} nd_bn;
-
-int nd_bn_init(nd_bn *b, int n, int c, int h, int w, int relu, int with_backward);
-size_t nd_bn_ws_size(const nd_bn *b);
-/* Training mode: normalises with the batch mean and biased variance, which
- * it writes to mean and var [c]; ws receives the ReLU mask when fused. */
-void nd_bn_forward_train(nd_bn *b, const float *src, float *dst, const float *scale,
-                         const float *shift, float *mean, float *var, void *ws);
-/* Eval mode: normalises with the running statistics. */
-void nd_bn_forward_infer(nd_bn *b, const float *src, float *dst, const float *scale,
-                         const float *shift, const float *mean, const float *var);
-/* Writes dsrc, dscale and dshift [c]. */
-void nd_bn_backward(nd_bn *b, const float *src, const float *mean, const float *var,
-                    const float *ddst, const float *scale, const void *ws, float *dsrc,
-                    float *dscale, float *dshift);
-void nd_bn_free(nd_bn *b);
 
 /* Max pooling, kernel 3, stride 2, padding 1 (padding never wins the max). */
 typedef struct nd_pool {

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "engine/batchnorm.h"
 #include "engine/dnnl_backend.h"
 #include "model/params.h"
 #include "nrdfer.h"
@@ -67,7 +68,7 @@ typedef size_t nd_buf;
 typedef struct nd_unit {
     nd_conv conv;
     nd_bn bn;
-    nd_buf conv_out, bn_out, mean, var, ws;
+    nd_buf conv_out, bn_out, mean, var;
 } nd_unit;
 
 typedef struct nd_block {

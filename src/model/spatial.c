@@ -13,14 +13,12 @@ int nd_unit_plan(nd_plan *p, nd_unit *u, int n, int ic, int oc, int ih, int k, i
     memset(u, 0, sizeof *u);
     if (nd_conv_init(&u->conv, n, ic, oc, ih, ih, k, stride, pad, plain_src, p->with_backward))
         return -1;
-    if (nd_bn_init(&u->bn, n, oc, u->conv.oh, u->conv.ow, relu, p->with_backward))
-        return -1;
+    nd_bn_init(&u->bn, n, oc, u->conv.oh * u->conv.ow, nd_dnnl_act_block(oc), relu);
     size_t bytes = nd_dnnl_md_size(&u->conv.dst_md);
     u->conv_out = nd_plan_take(p, bytes);
     u->bn_out = nd_plan_take(p, bytes);
     u->mean = nd_plan_take(p, sizeof(float) * (size_t)oc);
     u->var = nd_plan_take(p, sizeof(float) * (size_t)oc);
-    u->ws = nd_plan_take(p, nd_bn_ws_size(&u->bn));
     p->flops_conv += nd_conv_flops(&u->conv);
     return 0;
 }
@@ -43,8 +41,8 @@ void nd_unit_forward(nd_plan *p, nd_unit *u, const nd_conv_bn_w *w, float *value
      * variance var * n / (n - 1), n values per channel. */
     float *mean = ACT(p, u->mean), *var = ACT(p, u->var);
     nd_bn_forward_train(&u->bn, ACT(p, u->conv_out), ACT(p, u->bn_out), scale, shift, mean,
-                        var, p->act + u->ws);
-    double n = (double)u->bn.n * u->bn.h * u->bn.w;
+                        var);
+    double n = (double)u->bn.n * u->bn.hw;
     float unbias = n > 1 ? (float)(n / (n - 1)) : 1.0f;
     for (int c = 0; c < u->bn.c; c++) {
         running_mean[c] = (1 - BN_MOMENTUM) * running_mean[c] + BN_MOMENTUM * mean[c];
@@ -56,13 +54,13 @@ void nd_unit_backward(nd_plan *p, nd_unit *u, const nd_conv_bn_w *w, const float
                       float *grads, const float *src, const float *d_out, float *d_src) {
     float *d_conv = GRAD(p, u->conv_out);
     nd_bn_backward(&u->bn, ACT(p, u->conv_out), ACT(p, u->mean), ACT(p, u->var), d_out,
-                   values + w->bn_w, p->act + u->ws, d_conv, grads + w->bn_w, grads + w->bn_b);
+                   values + w->bn_w, values + w->bn_b, d_conv, grads + w->bn_w,
+                   grads + w->bn_b);
     nd_conv_backward(&u->conv, src, d_conv, d_src, grads + w->conv);
 }
 
 void nd_unit_free(nd_unit *u) {
     nd_conv_free(&u->conv);
-    nd_bn_free(&u->bn);
 }
 
 int nd_block_plan(nd_plan *p, nd_block *b, int n, int in, int out, int ih, int stride,
