@@ -8,6 +8,8 @@ quickly on CPU. They check that:
   on the same frames (tests/nrdfer_torch.py), per tensor;
 - a run stopped by --steps and continued with --resume ends with the same
   last and best weights, byte for byte, as an uninterrupted run;
+- --reset-head starts a new classifier for the dataset's classes and keeps
+  every other tensor of --init;
 - a non-finite loss (--lr 1e30) stops the run with exit 1, naming the step
   and the --lr hint.
 
@@ -134,6 +136,34 @@ def test_resume_equality(tmp):
               f"validation UAR differs after resume at step {steps}")
 
 
+def test_reset_head(tmp):
+    root = os.path.join(tmp, "head-data")
+    make_dfew(root, train_per_class=2, test_per_class=1, frames=FRAMES, size=SIZE)
+    init = os.path.join(tmp, "five-classes.safetensors")
+    write_tiny_model(init, seed=4, labels=["a", "b", "c", "d", "e"])
+
+    # Five classes against the dataset's seven: rejected without --reset-head.
+    rc, out, err = run("train", *data_args(root, init), "--out", os.path.join(tmp, "h1"),
+                       "--steps", "0", "--batch", "2", "--val-fraction", "0")
+    check(rc == 1, f"--init with other classes: exit {rc}, expected 1\n{err}")
+    check("--reset-head" in err, f"--init with other classes: message {err!r}")
+
+    # With it: every tensor but the head comes from the file, the head is new.
+    run_dir = os.path.join(tmp, "h2")
+    rc, out, err = run("train", *data_args(root, init), "--out", run_dir, "--reset-head",
+                       "--steps", "0", "--batch", "2", "--val-fraction", "0")
+    if not check(rc == 0, f"--reset-head: exit {rc}\n{err}"):
+        return
+    before = tensors(init)
+    after, meta = safetensors_io.load(os.path.join(run_dir, "last.safetensors"))
+    check(json.loads(meta["nrdfer"])["labels"] == nrdfer_torch.PAPER["labels"],
+          "--reset-head: the checkpoint does not have the dataset's classes")
+    check(after["head.weight"].shape[0] == 7, f"head shape {after['head.weight'].shape}")
+    differing = [k for k in before if not k.startswith("head.") and
+                 (k not in after or before[k].tobytes() != after[k].tobytes())]
+    check(not differing, f"--reset-head changed {differing[:3]}")
+
+
 def test_nan_stop(tmp):
     root = os.path.join(tmp, "nan-data")
     make_dfew(root, train_per_class=2, test_per_class=1, frames=FRAMES, size=SIZE)
@@ -157,6 +187,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="nrdfer-train-engine-") as tmp:
         test_sgd_step_matches_torch(tmp)
         test_resume_equality(tmp)
+        test_reset_head(tmp)
         test_nan_stop(tmp)
     return checks.finish()
 

@@ -12,6 +12,7 @@
 #include "cli/data_args.h"
 #include "model/checkpoint.h"
 #include "train/cv.h"
+#include "train/init.h"
 #include "train/rundir.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -113,7 +114,7 @@ static void usage(FILE *out) {
         "model:\n"
         "  --preset small|paper    architecture (default paper)\n"
         "  --init FILE             start from the weights of a checkpoint\n"
-        "  --reset-head            with --init: new classifier for another class count\n"
+        "  --reset-head            with --init: a new classifier for the dataset's classes\n"
         "optimizer (defaults: the NR-DFERNet recipe):\n"
         "  --optimizer sgd|adamw   (sgd)\n"
         "  --lr X                  base learning rate (0.001)\n"
@@ -315,16 +316,11 @@ static int read_config(const train_settings *s, const char *dir, int resume,
 static nrdfer_model *create_model(const train_settings *s, const char *dir, int resume,
                                   nrdfer_config *config, const nd_dataset *ds,
                                   cJSON **state) {
-    if (!resume && !s->init) {
+    /* A new head takes the dataset's classes; --init keeps the file's otherwise. */
+    int new_head = !resume && (!s->init || s->reset_head);
+    if (new_head) {
         config->num_classes = ds->num_classes;
         memcpy(config->labels, ds->labels, sizeof config->labels);
-    }
-    if (!resume && s->init && s->reset_head) {
-        /* TODO: needs an engine call that loads every tensor except head.* so the
-         * classifier can start fresh for another class count. */
-        nd_fail("--reset-head is not supported by this build: train without --init "
-                "or from a checkpoint with the dataset's classes");
-        return NULL;
     }
     if (nd_data_check_labels(ds, config) != 0)
         return NULL;
@@ -339,6 +335,8 @@ static nrdfer_model *create_model(const train_settings *s, const char *dir, int 
         if (rc == 0 && !*state)
             rc = nd_fail("%s has no train state: it was not written by nrdfer train", last);
         free(last);
+    } else if (s->init && s->reset_head) {
+        rc = nd_init_load_except_head(model, s->init);
     } else if (s->init) {
         rc = nrdfer_model_load_weights(model, s->init);
     }
