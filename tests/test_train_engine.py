@@ -108,8 +108,16 @@ def test_resume_equality(tmp):
         return
     lines = open(os.path.join(full, "metrics.jsonl")).read().splitlines()
     check(len(lines) == 2, f"metrics.jsonl has {len(lines)} lines, expected 2")
-    for name in ("config.json", "best.safetensors", "curves.png"):
+    for name in ("config.json", "best.safetensors", "curves.png", "summary.json"):
         check(os.path.isfile(os.path.join(full, name)), f"run folder lacks {name}")
+
+    # Selection: the first epoch with the highest validation UAR, and its test figures.
+    records = [json.loads(x) for x in lines]
+    summary = json.load(open(os.path.join(full, "summary.json")))
+    best = max(records, key=lambda r: r["val_uar"])
+    check(summary["selected_epoch"] == best["epoch"],
+          f"selected epoch {summary['selected_epoch']}, best validation UAR at {best['epoch']}")
+    check(summary["test_uar"] == best["test_uar"], "summary test UAR is not the selected one")
 
     # Stopped inside epoch 1 (3 steps) and at its end (5 steps), then resumed.
     for steps in (3, 5):

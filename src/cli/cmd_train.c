@@ -450,6 +450,25 @@ static int run_fold(const train_settings *s, int fold, const char *dir, int resu
     if (rc != 0)
         goto done;
 
+    /* summary.json: the selected epoch's figures, for scripts. */
+    cJSON *summary = cJSON_CreateObject();
+    cJSON_AddNumberToObject(summary, "fold", fold);
+    cJSON_AddBoolToObject(summary, "complete", !result.stopped_early);
+    cJSON_AddNumberToObject(summary, "epochs_done", result.epochs_done);
+    cJSON_AddNumberToObject(summary, "steps", (double)result.steps);
+    cJSON_AddNumberToObject(summary, "selected_epoch", result.best_epoch);
+    cJSON_AddStringToObject(summary, "selected_by",
+                            num_val > 0 ? "validation UAR" : "last epoch");
+    nd_json_add_exact(summary, "val_uar", result.best_epoch ? result.best.val_uar : NAN);
+    nd_json_add_exact(summary, "test_uar", result.best_epoch ? result.best.test_uar : NAN);
+    nd_json_add_exact(summary, "test_war", result.best_epoch ? result.best.test_war : NAN);
+    cJSON_AddNumberToObject(summary, "best_test_epoch", result.best_test_epoch);
+    nd_json_add_exact(summary, "best_test_uar", result.best_test_uar);
+    rc = nd_rundir_write_json(dir, "summary.json", summary);
+    cJSON_Delete(summary);
+    if (rc != 0)
+        goto done;
+
     /* Report: the selected epoch, and the test-selected figure labelled as such. */
     out->fold = fold;
     out->best_epoch = result.best_epoch;

@@ -6,6 +6,7 @@
  *   best.safetensors  weights of the epoch with the best validation UAR
  *   metrics.jsonl     one JSON object per epoch (nd_epoch_record)
  *   curves.png        loss and UAR/WAR per epoch
+ *   summary.json      the selected epoch's figures (nrdfer train)
  *
  * Every file is written atomically (temporary file, then rename). */
 #ifndef ND_TRAIN_RUNDIR_H
