@@ -199,7 +199,7 @@ int nd_cmd_eval(int argc, char **argv) {
     if (rc == 0 && confusion_path) {
         char title[160];
         snprintf(title, sizeof title, "%s fold %d test: UAR %.2f %%, WAR %.2f %%",
-                 data.dataset, data.fold, 100 * metrics.uar, 100 * metrics.war);
+                 data.dataset, ds->options.fold, 100 * metrics.uar, 100 * metrics.war);
         rc = nd_plot_confusion(confusion_path, &confusion, config->labels, title);
     }
     if (rc == 0 && json) {
@@ -210,7 +210,7 @@ int nd_cmd_eval(int argc, char **argv) {
         cJSON_Delete(obj);
     } else if (rc == 0) {
         printf("model     %s\ndata      %s fold %d, test split\n", model_path, data.dataset,
-               data.fold);
+               ds->options.fold);
         if (config->snippet_filter)
             printf("snippet filter on (neutral max %.3g, confidence min %.3g)\n",
                    config->sf_neutral_max, config->sf_confidence_min);

@@ -351,7 +351,7 @@ static void print_banner(const train_settings *s, const nrdfer_model *model, int
                          const char *dir, const nd_train_data *data) {
     const nrdfer_config *c = nrdfer_model_config(model);
     nd_log_info("run %s: %s fold %d, %d training, %d validation, %d test clips", dir,
-                s->data.dataset, fold, data->num_train, data->num_val,
+                s->data.dataset, data->dataset->options.fold, data->num_train, data->num_val,
                 data->dataset->splits[ND_SPLIT_TEST].count);
     nd_log_info("model: preset %s%s%s, %d frames of %d x %d, %d classes, %.2f M parameters, "
                 "%.2f GFLOPs per clip",
