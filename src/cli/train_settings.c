@@ -36,7 +36,7 @@ static void add_string(cJSON *obj, const char *key, const char *value) {
         cJSON_AddNullToObject(obj, key);
 }
 
-/* config.json holds the settings under their command-line names. */
+/* config.json stores the settings under their command-line names. */
 cJSON *nd_train_settings_to_json(const nd_train_settings *s, int fold) {
     char seed[32];
     cJSON *obj = cJSON_CreateObject();
