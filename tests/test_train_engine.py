@@ -10,6 +10,7 @@ quickly on CPU. They check that:
   last and best weights, byte for byte, as an uninterrupted run;
 - --reset-head starts a new classifier for the dataset's classes and keeps
   every other tensor of --init;
+- --folds 1-2 trains both folds and writes their mean into cv.csv and cv.md;
 - a non-finite loss (--lr 1e30) stops the run with exit 1, naming the step
   and the --lr hint.
 
@@ -172,6 +173,37 @@ def test_reset_head(tmp):
     check(not differing, f"--reset-head changed {differing[:3]}")
 
 
+def test_folds_table(tmp):
+    root = os.path.join(tmp, "folds-data")
+    make_dfew(root, train_per_class=2, test_per_class=1, frames=FRAMES, size=SIZE)
+    for split in ("train", "test"):
+        folder = os.path.join(root, "EmoLabel_DataSplit", f"{split}(single-labeled)")
+        text = open(os.path.join(folder, "set_1.csv")).read()
+        open(os.path.join(folder, "set_2.csv"), "w").write(text)
+    init = os.path.join(tmp, "folds-init.safetensors")
+    write_tiny_model(init, seed=6)
+    args = data_args(root, init)
+    args.remove("--fold")
+    args.remove("1")
+    run_dir = os.path.join(tmp, "folds")
+    rc, out, err = run("train", *args, "--folds", "1-2", "--out", run_dir, "--epochs", "1",
+                       "--batch", "2", "--val-fraction", "0")
+    if not check(rc == 0, f"--folds 1-2: exit {rc}\n{err}"):
+        return
+    uars = []
+    for k in (1, 2):
+        summary = os.path.join(run_dir, f"fold-{k}", "summary.json")
+        if check(os.path.isfile(summary), f"fold-{k} lacks summary.json"):
+            uars.append(json.load(open(summary))["test_uar"])
+    rows = open(os.path.join(run_dir, "cv.csv")).read().splitlines()
+    check(rows[0] == "fold,best_epoch,val_uar,test_uar,test_war", f"cv.csv header {rows[0]}")
+    mean = [r for r in rows if r.startswith("mean,")]
+    if check(len(mean) == 1 and len(uars) == 2, "cv.csv has no mean row"):
+        check(abs(float(mean[0].split(",")[3]) - sum(uars) / 2) < 1e-6,
+              f"cv.csv mean {mean[0]} is not the mean of {uars}")
+    check("| mean +- std |" in open(os.path.join(run_dir, "cv.md")).read(), "cv.md mean row")
+
+
 def test_nan_stop(tmp):
     root = os.path.join(tmp, "nan-data")
     make_dfew(root, train_per_class=2, test_per_class=1, frames=FRAMES, size=SIZE)
@@ -196,6 +228,7 @@ def main():
         test_sgd_step_matches_torch(tmp)
         test_resume_equality(tmp)
         test_reset_head(tmp)
+        test_folds_table(tmp)
         test_nan_stop(tmp)
     return checks.finish()
 
