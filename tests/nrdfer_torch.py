@@ -1,8 +1,8 @@
 """NR-DFERNet in PyTorch: the reference that the C model is tested against.
 
-Follows the model description of NR-DFERNet (Li et al., arXiv 2206.04975):
-a ResNet-style spatial stage, DSF (dynamic-static fusion), DCT (the class
-token is the mean of the clip's tokens) and SF (the snippet-based filter).
+Follows NR-DFERNet (Li, Sui, Zhu, Zhao, arXiv 2206.04975): a ResNet-style
+spatial stage, DSF (dynamic-static fusion), DCT (the class token is the mean
+of the clip's tokens) and SF (the snippet-based filter).
 Parameter and buffer names match the checkpoint names of the C library, so
 `state_dict()` can be written to safetensors and loaded there unchanged.
 
@@ -291,7 +291,11 @@ class NrDferNet(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Initialise as the model description states; Linear keeps PyTorch's default."""
+        """Initialise convs with Kaiming normal (fan_out, ReLU gain), norms to weight 1
+        and bias 0, position embeddings and the class token from normal(0, 1).
+
+        Linear layers keep PyTorch's default, uniform(+-1/sqrt(fan_in)).
+        """
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")

@@ -78,8 +78,8 @@ def measure(name, actual, expected):
     return "unknown", float("inf"), 0.0
 
 
-def compare(expected_path, actual_path, show=3, out=sys.stdout):
-    """Print a report and return the number of failures."""
+def compare(expected_path, actual_path, show=3, out=sys.stdout, scale=1.0):
+    """Print a report and return the number of failures; scale multiplies every limit."""
     expected, _ = safetensors_io.load(expected_path)
     actual, _ = safetensors_io.load(actual_path)
     failures = []
@@ -101,6 +101,7 @@ def compare(expected_path, actual_path, show=3, out=sys.stdout):
             failures.append(f"{name}: contains NaN or infinity")
             continue
         group, value, limit = measure(name, a, e)
+        limit *= scale
         if group == "unknown":
             failures.append(f"{name}: no tolerance is defined for this name")
             continue
@@ -125,9 +126,10 @@ def main(argv):
     parser.add_argument("expected", help="expected.safetensors written by torch_oracle.py")
     parser.add_argument("actual", help="result file with the same tensor names")
     parser.add_argument("--show", type=int, default=3, help="worst tensors listed per group")
+    parser.add_argument("--scale", type=float, default=1.0, help="factor applied to every limit")
     args = parser.parse_args(argv)
     try:
-        return 1 if compare(args.expected, args.actual, args.show) else 0
+        return 1 if compare(args.expected, args.actual, args.show, scale=args.scale) else 0
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

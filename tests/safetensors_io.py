@@ -1,6 +1,6 @@
 """Read and write safetensors files with numpy (no safetensors package needed).
 
-Format (safetensors 0.3): an unsigned 64-bit little-endian header size N,
+Format: an unsigned 64-bit little-endian header size N,
 then N bytes of JSON mapping each tensor name to {"dtype", "shape",
 "data_offsets": [begin, end]} (offsets relative to the end of the header)
 plus an optional "__metadata__" object of string values, then the raw

@@ -27,7 +27,7 @@ def perturb_norms(model, generator):
     """Draw BN and LayerNorm affine parameters and BN running stats at random.
 
     The initialisation makes every norm an identity in eval mode (weight 1,
-    bias 0, mean 0, var 1); random values let a test see swapped or ignored
+    bias 0, mean 0, var 1). Random values let a test see swapped or ignored
     norm tensors.
     """
     with torch.no_grad():
