@@ -117,6 +117,15 @@ def compare(expected_path, actual_path, show=3, out=sys.stdout, scale=1.0):
             print(f"  {value:10.3g} (limit {limit:.0e})  {name}", file=out)
     for line in failures:
         print("FAIL " + line, file=out)
+
+    # A ReLU input within rounding of 0 changes one mask element and with it
+    # the gradients of every layer below, while the forward results agree.
+    failed = {line.split(":", 1)[0].split(".", 1)[0] for line in failures}
+    if failed and failed <= {"grad", "update"}:
+        print("NOTE: forward results and running stats match but gradients differ; a "
+              "ReLU input within rounding of 0 flipping its mask gives this pattern. "
+              "Compare the oracle with itself (torch_oracle.py --float64) on this case.",
+              file=out)
     print(f"{len(failures)} failures", file=out)
     return len(failures)
 

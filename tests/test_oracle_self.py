@@ -5,6 +5,7 @@ Needs no C code. Each check is a function named check_*; the script runs
 them all, prints one line per check and exits 1 if any failed.
 """
 
+import json
 import math
 import os
 import subprocess
@@ -143,6 +144,15 @@ def check_snippet_count():
         video, snippets = model(torch.rand(1, 16, 3, 64, 64))
     assert list(video.shape) == [1, 7], list(video.shape)
     assert list(snippets.shape) == [1, 7, 7], list(snippets.shape)
+
+
+def check_config_json():
+    small = nt.make_config("small", learned_cls_token=True)
+    assert nt.config_from_json(json.loads(json.dumps(small))) == small
+    partial = nt.config_from_json({"image_size": 64, "static_branch": 0})
+    assert partial["image_size"] == 64
+    assert partial["static_branch"] is False
+    assert partial["stem_channels"] == 64, "absent keys keep the paper value"
 
 
 def check_grid_sizes():
@@ -329,7 +339,7 @@ def check_sf_rule():
     assert flags([[0.1, 0.0, 0.1], [0.8, 0.01, 0.19]]), "any snippet suffices"
 
 
-def check_compare_tolerances():
+def check_case_and_tolerances():
     # A float64 oracle run passes against float32, so the limits are reachable.
     # A changed gradient, a flipped flag, a missing name and a changed running
     # variance each fail.
@@ -342,6 +352,30 @@ def check_compare_tolerances():
             subprocess.run(cmd + extra, check=True)
             runs[name] = os.path.join(out, "expected.safetensors")
         assert parity_compare.compare(runs["f64"], runs["f32"]) == 0
+
+        # Case files: names, metadata and shapes that the C runner reads.
+        folder = os.path.dirname(runs["f32"])
+        model, meta = safetensors_io.load(os.path.join(folder, "model.safetensors"))
+        config = json.loads(meta["nrdfer"])
+        assert config == nt.make_config("small")
+        assert {k: list(v.shape) for k, v in model.items()} == expected_names(config)
+        assert model["stem.bn1.num_batches_tracked"].dtype == np.int64
+        inputs, _ = safetensors_io.load(os.path.join(folder, "input.safetensors"))
+        assert list(inputs["clips"].shape) == [2, 16, 3, 64, 64]
+        assert inputs["clips"].min() >= 0
+        assert inputs["clips"].max() <= 1
+        assert inputs["labels"].dtype == np.int64
+        assert list(inputs["labels"].shape) == [2]
+        names = set(safetensors_io.load(runs["f32"])[0])
+        params = [n for n in model if not n.split(".")[-1].startswith(("running_", "num_"))]
+        for n in params:
+            assert "grad." + n in names, f"grad.{n} missing"
+            assert "update." + n in names, f"update.{n} missing"
+        bn_count = sum(n.endswith(".running_mean") for n in model)
+        assert sum(n.startswith("running.") for n in names) == 2 * bn_count
+        for n in ("eval.video_logits", "eval.snippet_logits", "eval.probs", "eval.suppressed",
+                  "train.video_logits", "train.snippet_logits", "train.loss"):
+            assert n in names, f"{n} missing"
 
         tensors, _ = safetensors_io.load(runs["f32"])
         bad = os.path.join(tmp, "bad.safetensors")

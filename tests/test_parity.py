@@ -6,13 +6,15 @@ tensors into a temporary folder, $NRDFER_BUILD_DIR/nrdfer_parity writes
 actual.safetensors there with the same names, and tests/parity_compare.py
 compares them tensor by tensor.
 
-Rounding can flip a ReLU whose input is within ~1e-6 of 0, and in the small
-deep DSF tensors one flipped element can move a gradient by 1 % (seen with
-PyTorch 1.13 float32 against float64). So each case is checked first: the
-oracle's float32 results must match its own float64 results within a
-quarter of every limit, leaving the C code room for its own rounding. The
-seeds below pass that check; a case that fails it names the seed to change
-and is not blamed on the C code.
+Rounding can flip a ReLU whose input is within ~1e-6 of 0, and one flipped
+mask element can move the gradients below it by about 1 %. With PyTorch 1.13,
+float32 against float64, about half of the seeds tried had such a flip
+within the three steps. So each case is checked first: the oracle's float32
+results must match its own float64 results within half of every limit. The
+seeds below pass that check, and a case that fails it names the seed to
+change instead of blaming the C code.
+NOTE: the C code rounds differently and can flip a ReLU of its own; the
+comparison then prints a NOTE naming that pattern.
 """
 
 import os
@@ -24,19 +26,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import parity_compare  # noqa: E402
+import safetensors_io  # noqa: E402
 
 TRAINING = ["--steps", "3", "--lr", "1e-3", "--momentum", "0.9", "--weight-decay", "0.1"]
 
-CONDITIONING_SCALE = 0.25
+CONDITIONING_SCALE = 0.5
 
 # Name, oracle options. The small cases draw norm parameters and running
-# stats at random, so eval mode depends on every BN tensor.
+# stats at random, so eval mode depends on every BN tensor. The case with
+# --confident-head has every clip's neutral suppressed by the snippet filter.
 CASES = [
     ("small_full", ["--preset", "small", "--seed", "2", "--perturb-norms"]),
     ("small_static_off", ["--preset", "small", "--seed", "3", "--perturb-norms",
                           "--static-branch", "off"]),
-    ("small_dynamic_off", ["--preset", "small", "--seed", "2", "--perturb-norms",
-                           "--dynamic-branch", "off"]),
+    ("small_dynamic_off", ["--preset", "small", "--seed", "8", "--perturb-norms",
+                           "--dynamic-branch", "off", "--confident-head"]),
     ("small_learned_cls", ["--preset", "small", "--seed", "3", "--perturb-norms",
                            "--learned-cls-token"]),
     ("paper_full", ["--preset", "paper", "--seed", "PAPER_SEED"]),
@@ -44,10 +48,15 @@ CASES = [
 
 
 def run(cmd, timeout):
-    """Run cmd, echoing its output; return its exit status."""
+    """Run cmd, echoing its output; return its exit status (-1 when it timed out)."""
     print("+ " + " ".join(cmd), flush=True)
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, timeout=timeout)
+    try:
+        result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as err:
+        sys.stdout.write(err.stdout.decode(errors="replace") if err.stdout else "")
+        print(f"timed out after {timeout} s: {cmd[0]}")
+        return -1
     sys.stdout.write(result.stdout)
     return result.returncode
 
@@ -64,6 +73,9 @@ def run_case(name, options, runner, tmp):
     if run(oracle + ["--float64", "--out", folder + "_f64"], 600):
         return [f"{name}: torch_oracle.py --float64 failed"]
     expected = os.path.join(folder, "expected.safetensors")
+    flags = safetensors_io.load(expected)[0]["eval.suppressed"]
+    if "--confident-head" in options and not flags.all():
+        return [f"{name}: --confident-head left eval.suppressed = {flags.tolist()}, want all 1"]
     print(f"{name}: oracle float32 against float64, limits x {CONDITIONING_SCALE}")
     reference = os.path.join(folder + "_f64", "expected.safetensors")
     if parity_compare.compare(reference, expected, scale=CONDITIONING_SCALE):

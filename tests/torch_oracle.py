@@ -42,6 +42,18 @@ def perturb_norms(model, generator):
                 module.running_var.copy_(0.5 + torch.rand(shape, generator=generator))
 
 
+def bias_head_to_first_label(model, config):
+    """Raise the first label's head bias by 4 and lower neutral's by 6.
+
+    Every snippet then becomes confidently non-neutral, so eval mode
+    exercises the suppression branch of the snippet filter.
+    """
+    neutral = config["labels"].index("neutral")
+    with torch.no_grad():
+        model.head.bias[0] += 4.0
+        model.head.bias[neutral] -= 6.0
+
+
 def f32(tensor):
     """Return a float32 copy that later in-place updates of tensor leave alone."""
     return tensor.detach().to(torch.float32, copy=True).contiguous()
@@ -65,6 +77,8 @@ def write_case(args):
     generator = torch.Generator().manual_seed(args.seed + 1)
     if args.perturb_norms:
         perturb_norms(model, generator)
+    if args.confident_head:
+        bias_head_to_first_label(model, config)
     frames, size = config["frames"], config["image_size"]
     clips = torch.rand((args.batch, frames, 3, size, size), generator=generator)
     labels = torch.randint(len(config["labels"]), (args.batch,), generator=generator)
@@ -137,6 +151,11 @@ def parse_args(argv):
         "--perturb-norms",
         action="store_true",
         help="draw norm weights, biases and BN running stats at random",
+    )
+    parser.add_argument(
+        "--confident-head",
+        action="store_true",
+        help="bias the head so the snippet filter suppresses neutral",
     )
     parser.add_argument(
         "--float64",
