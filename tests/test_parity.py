@@ -8,11 +8,12 @@ compares them tensor by tensor.
 
 Rounding can flip a ReLU whose input is within ~1e-6 of 0, and one flipped
 mask element can move the gradients below it by about 1 %. With PyTorch 1.13,
-float32 against float64, about half of the seeds tried had such a flip
-within the three steps. So each case is checked first: the oracle's float32
-results must match its own float64 results within half of every limit. The
-seeds below pass that check, and a case that fails it names the seed to
-change instead of blaming the C code.
+float32 against float64, a third to a half of the small-preset seeds tried and six
+of seven paper-preset seeds had such a flip within the three steps. So each
+case is checked first: the oracle's float32 results must match its own
+float64 results within a fraction of every limit. The seeds below pass that
+check, and a case that fails it names the seed to change instead of
+blaming the C code.
 NOTE: the C code rounds differently and can flip a ReLU of its own; the
 comparison then prints a NOTE naming that pattern.
 """
@@ -30,20 +31,21 @@ import safetensors_io  # noqa: E402
 
 TRAINING = ["--steps", "3", "--lr", "1e-3", "--momentum", "0.9", "--weight-decay", "0.1"]
 
-CONDITIONING_SCALE = 0.5
-
-# Name, oracle options. The small cases draw norm parameters and running
-# stats at random, so eval mode depends on every BN tensor. The case with
-# --confident-head has every clip's neutral suppressed by the snippet filter.
+# Name, fraction of the limits for the float64 check, oracle options. The
+# small cases draw norm parameters and running stats at random, so eval mode
+# depends on every BN tensor. The case with --confident-head has every clip's
+# neutral suppressed by the snippet filter.
 CASES = [
-    ("small_full", ["--preset", "small", "--seed", "2", "--perturb-norms"]),
-    ("small_static_off", ["--preset", "small", "--seed", "3", "--perturb-norms",
-                          "--static-branch", "off"]),
-    ("small_dynamic_off", ["--preset", "small", "--seed", "8", "--perturb-norms",
-                           "--dynamic-branch", "off", "--confident-head"]),
-    ("small_learned_cls", ["--preset", "small", "--seed", "3", "--perturb-norms",
-                           "--learned-cls-token"]),
-    ("paper_full", ["--preset", "paper", "--seed", "PAPER_SEED"]),
+    ("small_full", 0.5, ["--preset", "small", "--seed", "2", "--perturb-norms"]),
+    ("small_static_off", 0.5, ["--preset", "small", "--seed", "3", "--perturb-norms",
+                               "--static-branch", "off"]),
+    ("small_dynamic_off", 0.5, ["--preset", "small", "--seed", "8", "--perturb-norms",
+                                "--dynamic-branch", "off", "--confident-head"]),
+    ("small_learned_cls", 0.5, ["--preset", "small", "--seed", "3", "--perturb-norms",
+                                "--learned-cls-token"]),
+    # NOTE: seed 1 was the only one of seeds 1-7 without a large flip, and its
+    # float32 update.stem.bn1.bias still differs from float64 by 0.56 x the limit.
+    ("paper_full", 1.0, ["--preset", "paper", "--seed", "1"]),
 ]
 
 
@@ -61,7 +63,7 @@ def run(cmd, timeout):
     return result.returncode
 
 
-def run_case(name, options, runner, tmp):
+def run_case(name, scale, options, runner, tmp):
     """Return a list of failure lines for one case (empty when it passes)."""
     folder = os.path.join(tmp, name)
     oracle = [sys.executable, os.path.join(HERE, "torch_oracle.py"), "--batch", "2"]
@@ -76,12 +78,12 @@ def run_case(name, options, runner, tmp):
     flags = safetensors_io.load(expected)[0]["eval.suppressed"]
     if "--confident-head" in options and not flags.all():
         return [f"{name}: --confident-head left eval.suppressed = {flags.tolist()}, want all 1"]
-    print(f"{name}: oracle float32 against float64, limits x {CONDITIONING_SCALE}")
+    print(f"{name}: oracle float32 against float64, limits x {scale}")
     reference = os.path.join(folder + "_f64", "expected.safetensors")
-    if parity_compare.compare(reference, expected, scale=CONDITIONING_SCALE):
+    if parity_compare.compare(reference, expected, scale=scale):
         return [f"{name}: the oracle's float32 and float64 results differ by more than "
-                f"{CONDITIONING_SCALE} x the limits, so this case is too sensitive to "
-                "rounding; choose another seed"]
+                f"{scale} x the limits, so this case is too sensitive to rounding; "
+                "choose another seed"]
 
     # The C runner, then the comparison.
     if run([runner, folder] + TRAINING, 1200):
@@ -104,8 +106,8 @@ def main():
         return 1
     failures = []
     with tempfile.TemporaryDirectory(prefix="nrdfer_parity_") as tmp:
-        for name, options in CASES:
-            failures += run_case(name, options, runner, tmp)
+        for name, scale, options in CASES:
+            failures += run_case(name, scale, options, runner, tmp)
     for line in failures:
         print("FAIL " + line)
     print(f"{len(failures)} of {len(CASES)} cases failed")

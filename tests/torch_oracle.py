@@ -147,6 +147,8 @@ def parse_args(argv):
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=0.1)
+
+    # Options that make a case stronger or diagnose one.
     parser.add_argument(
         "--perturb-norms",
         action="store_true",
@@ -163,6 +165,7 @@ def parse_args(argv):
         help="compute in float64 (results are still written as F32)",
     )
     parser.add_argument("--out", required=True, help="output folder")
+
     args = parser.parse_args(argv)
     if args.static_branch == "off" and args.dynamic_branch == "off":
         parser.error("--static-branch off and --dynamic-branch off: DSF needs one branch")
