@@ -40,7 +40,8 @@ while [ $# -gt 0 ]; do
 done
 for value in "$batch" "$threads" "$iters" "$repeats"; do
     if ! [[ "$value" =~ ^[1-9][0-9]*$ ]]; then
-        echo "error: '$value' is not a positive integer (--batch, --threads, --iters, --repeats)" >&2
+        echo "error: '$value' is not a positive integer" \
+            "(--batch, --threads, --iters, --repeats)" >&2
         exit 2
     fi
 done
@@ -106,8 +107,10 @@ for impl, records in sorted(runs.items()):
         for key in ("infer_clips_per_s", "train_clips_per_s", "peak_rss_mb")
     }
     m = medians[impl]
-    print(f"{impl:8s} median of {len(records)}: infer {m['infer_clips_per_s']:.3f} clips/s, "
-          f"train {m['train_clips_per_s']:.3f} clips/s, peak RSS {m['peak_rss_mb']:.0f} MB")
+    print(f"{impl:8s} median of {len(records)}: "
+          f"infer {m['infer_clips_per_s']:.3f} clips/s, "
+          f"train {m['train_clips_per_s']:.3f} clips/s, "
+          f"peak RSS {m['peak_rss_mb']:.0f} MB")
 
 if "nrdfer" in medians and "pytorch" in medians:
     for kind in ("infer", "train"):

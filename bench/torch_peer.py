@@ -21,7 +21,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 import nrdfer_torch  # noqa: E402
 
@@ -40,14 +41,17 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--preset", choices=["paper", "small"], default="paper")
     parser.add_argument("--batch", type=int, default=8, help="clips per batch")
-    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads value")
-    parser.add_argument("--iters", type=int, default=5, help="timed iterations of each kind")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch.set_num_threads value")
+    parser.add_argument("--iters", type=int, default=5,
+                        help="timed iterations of each kind")
     parser.add_argument("--warmup", type=int, default=1, help="untimed iterations first")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.batch < 1 or args.threads < 1 or args.iters < 1 or args.warmup < 0:
-        parser.error("--batch, --threads and --iters must be at least 1, --warmup at least 0")
+        parser.error("--batch, --threads and --iters must be at least 1, "
+                     "--warmup at least 0")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -68,7 +72,9 @@ def main(argv):
 
     # Training: forward, loss, backward, SGD step.
     model.train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=0.1)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=1e-3, momentum=0.9, weight_decay=0.1
+    )
 
     def train():
         optimizer.zero_grad()

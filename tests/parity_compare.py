@@ -64,13 +64,15 @@ def measure(name, actual, expected):
     a = actual.astype(np.float64)
     e = expected.astype(np.float64)
     if name.endswith("_logits"):
-        return "probs", float(np.abs(softmax(a) - softmax(e)).max(initial=0.0)), LIMITS["probs"]
+        value = np.abs(softmax(a) - softmax(e)).max(initial=0.0)
+        return "probs", float(value), LIMITS["probs"]
     if name == "eval.probs":
         return "probs", float(np.abs(a - e).max(initial=0.0)), LIMITS["probs"]
     if name == "eval.suppressed":
         return "suppressed", float(np.count_nonzero((a > 0.5) != (e > 0.5))), 0.0
     if name == "train.loss":
-        return "loss", float(np.abs(a - e).max() / max(np.abs(e).max(), 1e-12)), LIMITS["loss"]
+        value = np.abs(a - e).max() / max(np.abs(e).max(), 1e-12)
+        return "loss", float(value), LIMITS["loss"]
     group = name.split(".", 1)[0]
     if group in ("grad", "update"):
         value, absolute = relative_l2(a, e)
@@ -109,7 +111,8 @@ def compare(expected_path, actual_path, show=3, out=sys.stdout, scale=1.0):
         if group == "unknown":
             failures.append(f"{name}: no tolerance is defined for this name")
             continue
-        rows.setdefault(group, []).append((value / limit if limit else value, value, limit, name))
+        ratio = value / limit if limit else value
+        rows.setdefault(group, []).append((ratio, value, limit, name))
         if value > limit or np.isnan(value):
             failures.append(f"{name}: {group} measure {value:.3g} exceeds {limit:.3g}")
 
@@ -136,13 +139,16 @@ def compare(expected_path, actual_path, show=3, out=sys.stdout, scale=1.0):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("expected", help="expected.safetensors written by torch_oracle.py")
+    parser.add_argument("expected", help="expected.safetensors from torch_oracle.py")
     parser.add_argument("actual", help="result file with the same tensor names")
-    parser.add_argument("--show", type=int, default=3, help="worst tensors listed per group")
-    parser.add_argument("--scale", type=float, default=1.0, help="factor applied to every limit")
+    parser.add_argument("--show", type=int, default=3,
+                        help="worst tensors listed per group")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="factor applied to every limit")
     args = parser.parse_args(argv)
     try:
-        return 1 if compare(args.expected, args.actual, args.show, scale=args.scale) else 0
+        failures = compare(args.expected, args.actual, args.show, scale=args.scale)
+        return 1 if failures else 0
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

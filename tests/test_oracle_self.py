@@ -28,15 +28,18 @@ BN_NAMES = ["weight", "bias", "running_mean", "running_var", "num_batches_tracke
 
 
 def expected_names(config):
-    """Return {name: shape} built from the checkpoint naming rules, apart from the model code."""
-    c1, c2, c3 = config["stem_channels"], config["layer2_channels"], config["layer3_channels"]
+    """Return {name: shape} from the checkpoint naming rules, apart from the model."""
+    c1 = config["stem_channels"]
+    c2 = config["layer2_channels"]
+    c3 = config["layer3_channels"]
     g = nt.grid_size(config["image_size"])
     hd = config["head_dim"]
     names = {}
 
     def bn(prefix, channels):
         for leaf in BN_NAMES:
-            names[f"{prefix}.{leaf}"] = [] if leaf == "num_batches_tracked" else [channels]
+            scalar = leaf == "num_batches_tracked"
+            names[f"{prefix}.{leaf}"] = [] if scalar else [channels]
 
     def basic(prefix, cin, cout, down):
         names[f"{prefix}.conv1.weight"] = [cout, cin, 3, 3]
@@ -75,13 +78,15 @@ def expected_names(config):
         bn("dsf.static.bn", c3)
         names["dsf.static.pos_embed"] = [g * g, c3]
         for k in range(config["static_blocks"]):
-            block(f"dsf.static.blocks.{k}", c3, config["static_heads"], config["static_mlp"])
+            block(f"dsf.static.blocks.{k}", c3, config["static_heads"],
+                  config["static_mlp"])
     dim = c3 * g * g
     names["temporal.pos_embed"] = [config["frames"], dim]
     if config["learned_cls_token"]:
         names["temporal.cls_token"] = [dim]
     for k in range(config["temporal_blocks"]):
-        block(f"temporal.blocks.{k}", dim, config["temporal_heads"], config["temporal_mlp"])
+        block(f"temporal.blocks.{k}", dim, config["temporal_heads"],
+              config["temporal_mlp"])
     names["head.weight"] = [len(config["labels"]), dim]
     names["head.bias"] = [len(config["labels"])]
     return names
@@ -114,7 +119,9 @@ def check_state_dict_names():
                 f"missing {sorted(set(want) - set(got))}"
             )
             for name in want:
-                assert got[name] == want[name], f"{where}: {name} is {got[name]}, want {want[name]}"
+                assert got[name] == want[name], (
+                    f"{where}: {name} is {got[name]}, want {want[name]}"
+                )
 
 
 def check_paper_shapes_literal():
@@ -131,7 +138,8 @@ def check_paper_shapes_literal():
         "head.weight": [7, 4096],
     }
     for name, shape in literal.items():
-        assert list(sd[name].shape) == shape, f"{name} is {list(sd[name].shape)}, want {shape}"
+        got = list(sd[name].shape)
+        assert got == shape, f"{name} is {got}, want {shape}"
 
 
 def check_snippet_count():
@@ -162,7 +170,8 @@ def check_grid_sizes():
 
 def reference_block(x, sd, prefix, heads, hd):
     """Apply a pre-norm transformer block written out per head: [L, dim] -> [L, dim]."""
-    y = F.layer_norm(x, x.shape[-1:], sd[prefix + "ln1.weight"], sd[prefix + "ln1.bias"], 1e-5)
+    shape = x.shape[-1:]
+    y = F.layer_norm(x, shape, sd[prefix + "ln1.weight"], sd[prefix + "ln1.bias"], 1e-5)
     wqkv = sd[prefix + "attn.qkv.weight"]
     inner = heads * hd
     outs = []
@@ -171,8 +180,9 @@ def reference_block(x, sd, prefix, heads, hd):
         k = y @ wqkv[inner + h * hd : inner + (h + 1) * hd].T
         v = y @ wqkv[2 * inner + h * hd : 2 * inner + (h + 1) * hd].T
         outs.append(torch.softmax(q @ k.T / math.sqrt(hd), dim=-1) @ v)
-    x = x + torch.cat(outs, dim=-1) @ sd[prefix + "attn.proj.weight"].T + sd[prefix + "attn.proj.bias"]
-    y = F.layer_norm(x, x.shape[-1:], sd[prefix + "ln2.weight"], sd[prefix + "ln2.bias"], 1e-5)
+    attn = torch.cat(outs, dim=-1) @ sd[prefix + "attn.proj.weight"].T
+    x = x + attn + sd[prefix + "attn.proj.bias"]
+    y = F.layer_norm(x, shape, sd[prefix + "ln2.weight"], sd[prefix + "ln2.bias"], 1e-5)
     u = y @ sd[prefix + "mlp.fc1.weight"].T + sd[prefix + "mlp.fc1.bias"]
     gelu = 0.5 * u * (1 + torch.tanh(math.sqrt(2 / math.pi) * (u + 0.044715 * u**3)))
     return x + gelu @ sd[prefix + "mlp.fc2.weight"].T + sd[prefix + "mlp.fc2.bias"]
@@ -218,7 +228,8 @@ def check_dsf_layout():
         sd = model.state_dict()
         for t in range(3):
             x = F.relu(st.bn(st.conv(feats[:, t])))[0]
-            seq = torch.stack([x[:, p // 4, p % 4] for p in range(16)]) + sd["dsf.static.pos_embed"]
+            seq = torch.stack([x[:, p // 4, p % 4] for p in range(16)])
+            seq = seq + sd["dsf.static.pos_embed"]
             for k in range(2):
                 seq = reference_block(seq, sd, f"dsf.static.blocks.{k}.", 4, 32)
             dyn = model.dsf.dynamic((feats[:, t + 1] - feats[:, t]))[0]
@@ -249,7 +260,8 @@ def check_init():
     std = math.sqrt(2 / (w.shape[0] * 9))
     assert abs(w.std().item() / std - 1) < 0.02, f"conv std {w.std().item()}, want {std}"
     head = sd["head.weight"]
-    assert head.abs().max().item() <= 1 / math.sqrt(4096), "head weight outside 1/sqrt(fan_in)"
+    bound = 1 / math.sqrt(4096)
+    assert head.abs().max().item() <= bound, "head weight outside 1/sqrt(fan_in)"
     for name in ("temporal.pos_embed", "temporal.cls_token", "dsf.static.pos_embed"):
         assert abs(sd[name].std().item() - 1) < 0.1, f"{name} std {sd[name].std().item()}"
     assert (sd["stem.bn1.weight"] == 1).all()
@@ -318,7 +330,9 @@ def check_sf_rule():
     assert not none.any()
 
     # Neutral found by name: MAFW puts it at index 4.
-    mafw = dict(config, labels=["anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise"])
+    mafw_labels = ["anger", "disgust", "fear", "happiness", "neutral", "sadness",
+                   "surprise"]
+    mafw = dict(config, labels=mafw_labels)
     v = torch.zeros(1, 7)
     v[0, 4] = 5.0
     s = torch.zeros(1, 7, 7)
@@ -347,8 +361,9 @@ def check_case_and_tolerances():
         runs = {}
         for name, extra in (("f32", []), ("f64", ["--float64"])):
             out = os.path.join(tmp, name)
-            cmd = [sys.executable, os.path.join(HERE, "torch_oracle.py"), "--preset", "small",
-                   "--batch", "2", "--seed", "1", "--steps", "3", "--perturb-norms", "--out", out]
+            cmd = [sys.executable, os.path.join(HERE, "torch_oracle.py"),
+                   "--preset", "small", "--batch", "2", "--seed", "1", "--steps", "3",
+                   "--perturb-norms", "--out", out]
             subprocess.run(cmd + extra, check=True)
             runs[name] = os.path.join(out, "expected.safetensors")
         assert parity_compare.compare(runs["f64"], runs["f32"]) == 0
@@ -367,14 +382,16 @@ def check_case_and_tolerances():
         assert inputs["labels"].dtype == np.int64
         assert list(inputs["labels"].shape) == [2]
         names = set(safetensors_io.load(runs["f32"])[0])
-        params = [n for n in model if not n.split(".")[-1].startswith(("running_", "num_"))]
+        buffers = ("running_mean", "running_var", "num_batches_tracked")
+        params = [n for n in model if n.split(".")[-1] not in buffers]
         for n in params:
             assert "grad." + n in names, f"grad.{n} missing"
             assert "update." + n in names, f"update.{n} missing"
         bn_count = sum(n.endswith(".running_mean") for n in model)
         assert sum(n.startswith("running.") for n in names) == 2 * bn_count
-        for n in ("eval.video_logits", "eval.snippet_logits", "eval.probs", "eval.suppressed",
-                  "train.video_logits", "train.snippet_logits", "train.loss"):
+        for n in ("eval.video_logits", "eval.snippet_logits", "eval.probs",
+                  "eval.suppressed", "train.video_logits", "train.snippet_logits",
+                  "train.loss"):
             assert n in names, f"{n} missing"
 
         tensors, _ = safetensors_io.load(runs["f32"])

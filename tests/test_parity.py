@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Parity of the C model with the PyTorch oracle: eval, one training step, three SGD steps.
+"""Parity of the C model with the PyTorch oracle: eval, training step, three SGD steps.
 
 For each case, tests/torch_oracle.py writes the weights, input and expected
 tensors into a temporary folder, $NRDFER_BUILD_DIR/nrdfer_parity writes
@@ -77,7 +77,8 @@ def run_case(name, scale, options, runner, tmp):
     expected = os.path.join(folder, "expected.safetensors")
     flags = safetensors_io.load(expected)[0]["eval.suppressed"]
     if "--confident-head" in options and not flags.all():
-        return [f"{name}: --confident-head left eval.suppressed = {flags.tolist()}, want all 1"]
+        return [f"{name}: --confident-head left eval.suppressed = {flags.tolist()}, "
+                "want all 1"]
     print(f"{name}: oracle float32 against float64, limits x {scale}")
     reference = os.path.join(folder + "_f64", "expected.safetensors")
     if parity_compare.compare(reference, expected, scale=scale):

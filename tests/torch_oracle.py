@@ -60,7 +60,10 @@ def f32(tensor):
 
 
 def write_case(args):
-    """Build the model, run eval, one training step with records, then the rest."""
+    """Write the model, input and expected files of one case into args.out.
+
+    Returns the expected tensors.
+    """
     torch.set_num_threads(2)
     dtype = torch.float64 if args.float64 else torch.float32
     config = nrdfer_torch.make_config(
@@ -109,7 +112,10 @@ def write_case(args):
     model.train()
     params = dict(model.named_parameters())
     optimizer = torch.optim.SGD(
-        params.values(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay
+        params.values(),
+        lr=args.lr,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
     )
     for step in range(args.steps):
         optimizer.zero_grad()
@@ -123,9 +129,9 @@ def write_case(args):
             for name, param in params.items():
                 expected["grad." + name] = f32(param.grad)
             for prefix in nrdfer_torch.bn_prefixes(model):
-                state = model.get_submodule(prefix)
-                expected[f"running.{prefix}.running_mean"] = f32(state.running_mean)
-                expected[f"running.{prefix}.running_var"] = f32(state.running_var)
+                bn = model.get_submodule(prefix)
+                expected[f"running.{prefix}.running_mean"] = f32(bn.running_mean)
+                expected[f"running.{prefix}.running_var"] = f32(bn.running_var)
         optimizer.step()
 
     # Parameter change over all steps, subtracted in float64 to keep small updates exact.
