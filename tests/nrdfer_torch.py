@@ -1,8 +1,8 @@
 """NR-DFERNet in PyTorch: the reference that the C model is tested against.
 
-Follows the model description of NR-DFERNet (Li et al., arXiv 2206.04975):
-a ResNet-style spatial stage, DSF (dynamic-static fusion), DCT (the class
-token is the mean of the clip's tokens) and SF (the snippet-based filter).
+Follows NR-DFERNet (Li, Sui, Zhu, Zhao, arXiv 2206.04975): a ResNet-style
+spatial stage, DSF (dynamic-static fusion), DCT (the class token is the mean
+of the clip's tokens) and SF (the snippet-based filter).
 Parameter and buffer names match the checkpoint names of the C library, so
 `state_dict()` can be written to safetensors and loaded there unchanged.
 
@@ -124,7 +124,10 @@ class BasicBlock(nn.Module):
 
 
 class Stem(nn.Module):
-    """conv3x3 s2, BN, ReLU, conv3x3, BN, ReLU, maxpool 3 s2 p1: [N,3,S,S] -> [N,C,S/4,S/4]."""
+    """conv3x3 s2, BN, ReLU, conv3x3, BN, ReLU, maxpool 3 s2 p1.
+
+    [N, 3, S, S] -> [N, C, S/4, S/4].
+    """
 
     def __init__(self, channels):
         super().__init__()
@@ -202,7 +205,8 @@ class StaticBranch(nn.Module):
         self.bn = nn.BatchNorm2d(channels)
         self.pos_embed = nn.Parameter(torch.empty(cells, channels))
         self.blocks = nn.ModuleList(
-            Block(channels, config["static_heads"], config["head_dim"], config["static_mlp"])
+            Block(channels, config["static_heads"], config["head_dim"],
+                  config["static_mlp"])
             for _ in range(config["static_blocks"])
         )
 
@@ -256,7 +260,8 @@ class Temporal(nn.Module):
         else:
             self.cls_token = None
         self.blocks = nn.ModuleList(
-            Block(dim, config["temporal_heads"], config["head_dim"], config["temporal_mlp"])
+            Block(dim, config["temporal_heads"], config["head_dim"],
+                  config["temporal_mlp"])
             for _ in range(config["temporal_blocks"])
         )
 
@@ -274,12 +279,17 @@ class Temporal(nn.Module):
 
 
 class NrDferNet(nn.Module):
-    """NR-DFERNet: clips [B, T, 3, S, S] in [0, 1] -> (video [B, L], snippets [B, K, L])."""
+    """NR-DFERNet, from clips to video and snippet logits.
+
+    clips [B, T, 3, S, S] in [0, 1] -> (video [B, L], snippets [B, K, L]).
+    """
 
     def __init__(self, config):
         super().__init__()
         self.config = dict(config)
-        stem, c2, c3 = config["stem_channels"], config["layer2_channels"], config["layer3_channels"]
+        stem = config["stem_channels"]
+        c2 = config["layer2_channels"]
+        c3 = config["layer3_channels"]
         dim = c3 * grid_size(config["image_size"]) ** 2
         self.stem = Stem(stem)
         self.layer1 = BasicBlock(stem, stem, 1)
@@ -291,10 +301,16 @@ class NrDferNet(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Initialise as the model description states; Linear keeps PyTorch's default."""
+        """Initialise convs with Kaiming normal (fan_out, ReLU gain), norms to weight 1
+        and bias 0, position embeddings and the class token from normal(0, 1).
+
+        Linear layers keep PyTorch's default, uniform(+-1/sqrt(fan_in)).
+        """
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(
+                    module.weight, mode="fan_out", nonlinearity="relu"
+                )
             elif isinstance(module, (nn.BatchNorm2d, nn.LayerNorm)):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
@@ -322,7 +338,8 @@ class NrDferNet(nn.Module):
 
 
 def snippet_filter_flags(snippet_probs, neutral, neutral_max, confidence_min):
-    """Return [B] bools: some snippet has p[neutral] <= neutral_max and max p > confidence_min.
+    """Return [B] bools: some snippet has p[neutral] <= neutral_max and max p above
+    confidence_min.
 
     snippet_probs is [B, K, L]. Comparisons run in the tensor's dtype, so a
     float32 probability equal to float32(neutral_max) counts as neutral-free.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare a parity result file with the PyTorch one, tensor by tensor.
 
-Usage: /usr/bin/python3 tests/parity_compare.py EXPECTED ACTUAL [--show N]
+Usage: /usr/bin/python3 tests/parity_compare.py EXPECTED ACTUAL [--show N] [--scale F]
 
 Each tensor is measured on its own; the group sets the measure and limit:
   eval/train logits  max |softmax(a) - softmax(e)| over the last axis  <= 1e-4
@@ -10,11 +10,15 @@ Each tensor is measured on its own; the group sets the measure and limit:
   train.loss         |a - e| / |e|                                     <= 1e-5
   grad.*, update.*   ||a - e|| / ||e|| (L2); when ||e|| < 1e-6, ||a - e|| <= 1e-6
   running.*          ||a - e|| / max(||e||, 1e-3 * sqrt(n)) (L2, n elements) <= 1e-5
-Running stats use a relative L2 norm, not an elementwise ratio, because a
-channel whose batch mean is near 0 would otherwise turn float32 rounding in
-the other channels' sums into a large ratio; the floor of 1e-3 per element
-keeps an all-near-zero tensor from dividing by ~0.
-A name in only one file, a shape mismatch or a NaN is a failure.
+Running stats use a relative L2 norm, not an elementwise ratio, because the
+ratio would be large for a channel whose batch mean is near 0 even when its
+absolute error is ordinary float32 rounding. The floor of 1e-3 per element
+keeps an all-near-zero tensor from dividing by ~0. After one step the
+running variance is 0.9 x its initial value plus 0.1 x the unbiased batch
+variance, so the biased variance (off by 1/(n-1), n >= 120 here) still
+misses the limit by far.
+--scale multiplies every limit. A name in only one file, a shape mismatch
+or a NaN is a failure.
 Exits 0 when every tensor passes, 1 otherwise (2 on a usage error).
 """
 
@@ -60,13 +64,15 @@ def measure(name, actual, expected):
     a = actual.astype(np.float64)
     e = expected.astype(np.float64)
     if name.endswith("_logits"):
-        return "probs", float(np.abs(softmax(a) - softmax(e)).max(initial=0.0)), LIMITS["probs"]
+        value = np.abs(softmax(a) - softmax(e)).max(initial=0.0)
+        return "probs", float(value), LIMITS["probs"]
     if name == "eval.probs":
         return "probs", float(np.abs(a - e).max(initial=0.0)), LIMITS["probs"]
     if name == "eval.suppressed":
         return "suppressed", float(np.count_nonzero((a > 0.5) != (e > 0.5))), 0.0
     if name == "train.loss":
-        return "loss", float(np.abs(a - e).max() / max(np.abs(e).max(), 1e-12)), LIMITS["loss"]
+        value = np.abs(a - e).max() / max(np.abs(e).max(), 1e-12)
+        return "loss", float(value), LIMITS["loss"]
     group = name.split(".", 1)[0]
     if group in ("grad", "update"):
         value, absolute = relative_l2(a, e)
@@ -78,8 +84,8 @@ def measure(name, actual, expected):
     return "unknown", float("inf"), 0.0
 
 
-def compare(expected_path, actual_path, show=3, out=sys.stdout):
-    """Print a report and return the number of failures."""
+def compare(expected_path, actual_path, show=3, out=sys.stdout, scale=1.0):
+    """Print a report and return the number of failures; scale multiplies every limit."""
     expected, _ = safetensors_io.load(expected_path)
     actual, _ = safetensors_io.load(actual_path)
     failures = []
@@ -101,10 +107,12 @@ def compare(expected_path, actual_path, show=3, out=sys.stdout):
             failures.append(f"{name}: contains NaN or infinity")
             continue
         group, value, limit = measure(name, a, e)
+        limit *= scale
         if group == "unknown":
             failures.append(f"{name}: no tolerance is defined for this name")
             continue
-        rows.setdefault(group, []).append((value / limit if limit else value, value, limit, name))
+        ratio = value / limit if limit else value
+        rows.setdefault(group, []).append((ratio, value, limit, name))
         if value > limit or np.isnan(value):
             failures.append(f"{name}: {group} measure {value:.3g} exceeds {limit:.3g}")
 
@@ -116,18 +124,31 @@ def compare(expected_path, actual_path, show=3, out=sys.stdout):
             print(f"  {value:10.3g} (limit {limit:.0e})  {name}", file=out)
     for line in failures:
         print("FAIL " + line, file=out)
+
+    # A ReLU input within rounding of 0 changes one mask element and with it
+    # the gradients of every layer below, while the forward results agree.
+    failed = {line.split(":", 1)[0].split(".", 1)[0] for line in failures}
+    if failed and failed <= {"grad", "update"}:
+        print("NOTE: forward results and running stats match but gradients differ; a "
+              "ReLU input within rounding of 0 flipping its mask gives this pattern. "
+              "Compare the oracle with itself (torch_oracle.py --float64) on this case.",
+              file=out)
     print(f"{len(failures)} failures", file=out)
     return len(failures)
 
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("expected", help="expected.safetensors written by torch_oracle.py")
+    parser.add_argument("expected", help="expected.safetensors from torch_oracle.py")
     parser.add_argument("actual", help="result file with the same tensor names")
-    parser.add_argument("--show", type=int, default=3, help="worst tensors listed per group")
+    parser.add_argument("--show", type=int, default=3,
+                        help="worst tensors listed per group")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="factor applied to every limit")
     args = parser.parse_args(argv)
     try:
-        return 1 if compare(args.expected, args.actual, args.show) else 0
+        failures = compare(args.expected, args.actual, args.show, scale=args.scale)
+        return 1 if failures else 0
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

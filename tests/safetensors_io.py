@@ -1,6 +1,6 @@
 """Read and write safetensors files with numpy (no safetensors package needed).
 
-Format (safetensors 0.3): an unsigned 64-bit little-endian header size N,
+Format: an unsigned 64-bit little-endian header size N,
 then N bytes of JSON mapping each tensor name to {"dtype", "shape",
 "data_offsets": [begin, end]} (offsets relative to the end of the header)
 plus an optional "__metadata__" object of string values, then the raw
@@ -34,7 +34,9 @@ def _as_numpy(value):
     array = np.asarray(value)
     dtype = array.dtype.newbyteorder("<") if array.dtype.itemsize > 1 else array.dtype
     if dtype not in NAMES:
-        raise TypeError(f"dtype {array.dtype} has no safetensors name; use one of {list(DTYPES)}")
+        raise TypeError(
+            f"dtype {array.dtype} has no safetensors name; use one of {list(DTYPES)}"
+        )
     # np.ascontiguousarray would turn a 0-d scalar into shape [1].
     return np.array(array, dtype=dtype, order="C", copy=False)
 
@@ -89,7 +91,9 @@ def load(path):
     tensors = {}
     for name, info in header.items():
         if info["dtype"] not in DTYPES:
-            raise ValueError(f"{path}: tensor '{name}' has unsupported dtype {info['dtype']}")
+            raise ValueError(
+                f"{path}: tensor '{name}' has unsupported dtype {info['dtype']}"
+            )
         dtype = DTYPES[info["dtype"]]
         begin, end = info["data_offsets"]
         count = int(np.prod(info["shape"], dtype=np.int64))

@@ -5,6 +5,7 @@ Needs no C code. Each check is a function named check_*; the script runs
 them all, prints one line per check and exits 1 if any failed.
 """
 
+import json
 import math
 import os
 import subprocess
@@ -27,15 +28,18 @@ BN_NAMES = ["weight", "bias", "running_mean", "running_var", "num_batches_tracke
 
 
 def expected_names(config):
-    """Return {name: shape} written out from the model description's name list."""
-    c1, c2, c3 = config["stem_channels"], config["layer2_channels"], config["layer3_channels"]
+    """Return {name: shape} from the checkpoint naming rules, apart from the model."""
+    c1 = config["stem_channels"]
+    c2 = config["layer2_channels"]
+    c3 = config["layer3_channels"]
     g = nt.grid_size(config["image_size"])
     hd = config["head_dim"]
     names = {}
 
     def bn(prefix, channels):
         for leaf in BN_NAMES:
-            names[f"{prefix}.{leaf}"] = [] if leaf == "num_batches_tracked" else [channels]
+            scalar = leaf == "num_batches_tracked"
+            names[f"{prefix}.{leaf}"] = [] if scalar else [channels]
 
     def basic(prefix, cin, cout, down):
         names[f"{prefix}.conv1.weight"] = [cout, cin, 3, 3]
@@ -74,13 +78,15 @@ def expected_names(config):
         bn("dsf.static.bn", c3)
         names["dsf.static.pos_embed"] = [g * g, c3]
         for k in range(config["static_blocks"]):
-            block(f"dsf.static.blocks.{k}", c3, config["static_heads"], config["static_mlp"])
+            block(f"dsf.static.blocks.{k}", c3, config["static_heads"],
+                  config["static_mlp"])
     dim = c3 * g * g
     names["temporal.pos_embed"] = [config["frames"], dim]
     if config["learned_cls_token"]:
         names["temporal.cls_token"] = [dim]
     for k in range(config["temporal_blocks"]):
-        block(f"temporal.blocks.{k}", dim, config["temporal_heads"], config["temporal_mlp"])
+        block(f"temporal.blocks.{k}", dim, config["temporal_heads"],
+              config["temporal_mlp"])
     names["head.weight"] = [len(config["labels"]), dim]
     names["head.bias"] = [len(config["labels"])]
     return names
@@ -98,7 +104,7 @@ def check_param_count_paper():
     model = nt.NrDferNet(nt.make_config("paper"))
     count = sum(p.numel() for p in model.parameters())
     print(f"    paper parameters: {count}")
-    assert round(count / 1e5) == 187, f"{count} parameters, the model description gives 18.7 M"
+    assert round(count / 1e5) == 187, f"{count} parameters, NR-DFERNet reports 18.7 M"
 
 
 def check_state_dict_names():
@@ -113,11 +119,13 @@ def check_state_dict_names():
                 f"missing {sorted(set(want) - set(got))}"
             )
             for name in want:
-                assert got[name] == want[name], f"{where}: {name} is {got[name]}, want {want[name]}"
+                assert got[name] == want[name], (
+                    f"{where}: {name} is {got[name]}, want {want[name]}"
+                )
 
 
 def check_paper_shapes_literal():
-    # Shapes printed in the model description for the paper preset.
+    # Paper-preset shapes of the checkpoint format, written out literally.
     sd = nt.NrDferNet(nt.make_config("paper")).state_dict()
     literal = {
         "stem.conv1.weight": [64, 3, 3, 3],
@@ -130,7 +138,8 @@ def check_paper_shapes_literal():
         "head.weight": [7, 4096],
     }
     for name, shape in literal.items():
-        assert list(sd[name].shape) == shape, f"{name} is {list(sd[name].shape)}, want {shape}"
+        got = list(sd[name].shape)
+        assert got == shape, f"{name} is {got}, want {shape}"
 
 
 def check_snippet_count():
@@ -145,14 +154,24 @@ def check_snippet_count():
     assert list(snippets.shape) == [1, 7, 7], list(snippets.shape)
 
 
+def check_config_json():
+    small = nt.make_config("small", learned_cls_token=True)
+    assert nt.config_from_json(json.loads(json.dumps(small))) == small
+    partial = nt.config_from_json({"image_size": 64, "static_branch": 0})
+    assert partial["image_size"] == 64
+    assert partial["static_branch"] is False
+    assert partial["stem_channels"] == 64, "absent keys keep the paper value"
+
+
 def check_grid_sizes():
     assert nt.grid_size(112) == 4
     assert nt.grid_size(64) == 2
 
 
 def reference_block(x, sd, prefix, heads, hd):
-    """Transformer block written from the model description's formulas, [L, dim]."""
-    y = F.layer_norm(x, x.shape[-1:], sd[prefix + "ln1.weight"], sd[prefix + "ln1.bias"], 1e-5)
+    """Apply a pre-norm transformer block written out per head: [L, dim] -> [L, dim]."""
+    shape = x.shape[-1:]
+    y = F.layer_norm(x, shape, sd[prefix + "ln1.weight"], sd[prefix + "ln1.bias"], 1e-5)
     wqkv = sd[prefix + "attn.qkv.weight"]
     inner = heads * hd
     outs = []
@@ -161,8 +180,9 @@ def reference_block(x, sd, prefix, heads, hd):
         k = y @ wqkv[inner + h * hd : inner + (h + 1) * hd].T
         v = y @ wqkv[2 * inner + h * hd : 2 * inner + (h + 1) * hd].T
         outs.append(torch.softmax(q @ k.T / math.sqrt(hd), dim=-1) @ v)
-    x = x + torch.cat(outs, dim=-1) @ sd[prefix + "attn.proj.weight"].T + sd[prefix + "attn.proj.bias"]
-    y = F.layer_norm(x, x.shape[-1:], sd[prefix + "ln2.weight"], sd[prefix + "ln2.bias"], 1e-5)
+    attn = torch.cat(outs, dim=-1) @ sd[prefix + "attn.proj.weight"].T
+    x = x + attn + sd[prefix + "attn.proj.bias"]
+    y = F.layer_norm(x, shape, sd[prefix + "ln2.weight"], sd[prefix + "ln2.bias"], 1e-5)
     u = y @ sd[prefix + "mlp.fc1.weight"].T + sd[prefix + "mlp.fc1.bias"]
     gelu = 0.5 * u * (1 + torch.tanh(math.sqrt(2 / math.pi) * (u + 0.044715 * u**3)))
     return x + gelu @ sd[prefix + "mlp.fc2.weight"].T + sd[prefix + "mlp.fc2.bias"]
@@ -208,7 +228,8 @@ def check_dsf_layout():
         sd = model.state_dict()
         for t in range(3):
             x = F.relu(st.bn(st.conv(feats[:, t])))[0]
-            seq = torch.stack([x[:, p // 4, p % 4] for p in range(16)]) + sd["dsf.static.pos_embed"]
+            seq = torch.stack([x[:, p // 4, p % 4] for p in range(16)])
+            seq = seq + sd["dsf.static.pos_embed"]
             for k in range(2):
                 seq = reference_block(seq, sd, f"dsf.static.blocks.{k}.", 4, 32)
             dyn = model.dsf.dynamic((feats[:, t + 1] - feats[:, t]))[0]
@@ -239,10 +260,12 @@ def check_init():
     std = math.sqrt(2 / (w.shape[0] * 9))
     assert abs(w.std().item() / std - 1) < 0.02, f"conv std {w.std().item()}, want {std}"
     head = sd["head.weight"]
-    assert head.abs().max().item() <= 1 / math.sqrt(4096), "head weight outside 1/sqrt(fan_in)"
+    bound = 1 / math.sqrt(4096)
+    assert head.abs().max().item() <= bound, "head weight outside 1/sqrt(fan_in)"
     for name in ("temporal.pos_embed", "temporal.cls_token", "dsf.static.pos_embed"):
         assert abs(sd[name].std().item() - 1) < 0.1, f"{name} std {sd[name].std().item()}"
-    assert (sd["stem.bn1.weight"] == 1).all() and (sd["stem.bn1.bias"] == 0).all()
+    assert (sd["stem.bn1.weight"] == 1).all()
+    assert (sd["stem.bn1.bias"] == 0).all()
     assert (sd["temporal.blocks.0.ln1.weight"] == 1).all()
 
 
@@ -258,9 +281,12 @@ def check_safetensors_roundtrip():
         safetensors_io.save(path, tensors, metadata={"nrdfer": '{"frames": 16}'})
         got, meta = safetensors_io.load(path)
         assert meta == {"nrdfer": '{"frames": 16}'}, meta
-        assert got["f"].dtype == np.float32 and np.array_equal(got["f"], tensors["f"])
-        assert got["i"].dtype == np.int64 and np.array_equal(got["i"], tensors["i"])
-        assert got["scalar"].shape == () and int(got["scalar"]) == 7
+        assert got["f"].dtype == np.float32, got["f"].dtype
+        assert np.array_equal(got["f"], tensors["f"])
+        assert got["i"].dtype == np.int64, got["i"].dtype
+        assert np.array_equal(got["i"], tensors["i"])
+        assert got["scalar"].shape == (), got["scalar"].shape
+        assert int(got["scalar"]) == 7
         assert np.array_equal(got["odd"], tensors["odd"])
 
         # Layout: u64 header size, header a multiple of 8, data follows it.
@@ -304,13 +330,16 @@ def check_sf_rule():
     assert not none.any()
 
     # Neutral found by name: MAFW puts it at index 4.
-    mafw = dict(config, labels=["anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise"])
+    mafw_labels = ["anger", "disgust", "fear", "happiness", "neutral", "sadness",
+                   "surprise"]
+    mafw = dict(config, labels=mafw_labels)
     v = torch.zeros(1, 7)
     v[0, 4] = 5.0
     s = torch.zeros(1, 7, 7)
     s[0, 0, 0] = 10.0
     probs, sup = nt.apply_snippet_filter(v, s, mafw)
-    assert sup.item() and probs[0, 4].item() == 0.0
+    assert sup.item()
+    assert probs[0, 4].item() == 0.0
 
     # Thresholds at the boundary, on float32 probabilities.
     def flags(rows):
@@ -324,19 +353,46 @@ def check_sf_rule():
     assert flags([[0.1, 0.0, 0.1], [0.8, 0.01, 0.19]]), "any snippet suffices"
 
 
-def check_compare_tolerances():
-    # A float64 oracle run passes against float32, so the limits are reachable;
-    # a changed gradient, a flipped flag and a missing name each fail.
+def check_case_and_tolerances():
+    # A float64 oracle run passes against float32, so the limits are reachable.
+    # A changed gradient, a flipped flag, a missing name and a changed running
+    # variance each fail.
     with tempfile.TemporaryDirectory() as tmp:
         runs = {}
         for name, extra in (("f32", []), ("f64", ["--float64"])):
             out = os.path.join(tmp, name)
-            cmd = [sys.executable, os.path.join(HERE, "torch_oracle.py"), "--preset", "small",
-                   "--batch", "2", "--seed", "1", "--steps", "3", "--perturb-norms", "--out", out]
+            cmd = [sys.executable, os.path.join(HERE, "torch_oracle.py"),
+                   "--preset", "small", "--batch", "2", "--seed", "1", "--steps", "3",
+                   "--perturb-norms", "--out", out]
             subprocess.run(cmd + extra, check=True)
             runs[name] = os.path.join(out, "expected.safetensors")
-        log = open(os.devnull, "w")
-        assert parity_compare.compare(runs["f64"], runs["f32"], out=sys.stdout) == 0
+        assert parity_compare.compare(runs["f64"], runs["f32"]) == 0
+
+        # Case files: names, metadata and shapes that the C runner reads.
+        folder = os.path.dirname(runs["f32"])
+        model, meta = safetensors_io.load(os.path.join(folder, "model.safetensors"))
+        config = json.loads(meta["nrdfer"])
+        assert config == nt.make_config("small")
+        assert {k: list(v.shape) for k, v in model.items()} == expected_names(config)
+        assert model["stem.bn1.num_batches_tracked"].dtype == np.int64
+        inputs, _ = safetensors_io.load(os.path.join(folder, "input.safetensors"))
+        assert list(inputs["clips"].shape) == [2, 16, 3, 64, 64]
+        assert inputs["clips"].min() >= 0
+        assert inputs["clips"].max() <= 1
+        assert inputs["labels"].dtype == np.int64
+        assert list(inputs["labels"].shape) == [2]
+        names = set(safetensors_io.load(runs["f32"])[0])
+        buffers = ("running_mean", "running_var", "num_batches_tracked")
+        params = [n for n in model if n.split(".")[-1] not in buffers]
+        for n in params:
+            assert "grad." + n in names, f"grad.{n} missing"
+            assert "update." + n in names, f"update.{n} missing"
+        bn_count = sum(n.endswith(".running_mean") for n in model)
+        assert sum(n.startswith("running.") for n in names) == 2 * bn_count
+        for n in ("eval.video_logits", "eval.snippet_logits", "eval.probs",
+                  "eval.suppressed", "train.video_logits", "train.snippet_logits",
+                  "train.loss"):
+            assert n in names, f"{n} missing"
 
         tensors, _ = safetensors_io.load(runs["f32"])
         bad = os.path.join(tmp, "bad.safetensors")
@@ -348,11 +404,13 @@ def check_compare_tolerances():
             "running": lambda t: t.__setitem__("running.stem.bn1.running_var",
                                                t["running.stem.bn1.running_var"] * 1.001),
         }
-        for case, change in cases.items():
-            copy = {k: v.copy() for k, v in tensors.items()}
-            change(copy)
-            safetensors_io.save(bad, copy)
-            assert parity_compare.compare(runs["f32"], bad, out=log) > 0, f"{case} not caught"
+        with open(os.devnull, "w") as quiet:
+            for case, change in cases.items():
+                copy = {k: v.copy() for k, v in tensors.items()}
+                change(copy)
+                safetensors_io.save(bad, copy)
+                failures = parity_compare.compare(runs["f32"], bad, out=quiet)
+                assert failures > 0, f"{case} not caught"
 
 
 def main():

@@ -27,7 +27,7 @@ def perturb_norms(model, generator):
     """Draw BN and LayerNorm affine parameters and BN running stats at random.
 
     The initialisation makes every norm an identity in eval mode (weight 1,
-    bias 0, mean 0, var 1); random values let a test see swapped or ignored
+    bias 0, mean 0, var 1). Random values let a test see swapped or ignored
     norm tensors.
     """
     with torch.no_grad():
@@ -42,13 +42,28 @@ def perturb_norms(model, generator):
                 module.running_var.copy_(0.5 + torch.rand(shape, generator=generator))
 
 
+def bias_head_to_first_label(model, config):
+    """Raise the first label's head bias by 4 and lower neutral's by 6.
+
+    Every snippet then becomes confidently non-neutral, so eval mode
+    exercises the suppression branch of the snippet filter.
+    """
+    neutral = config["labels"].index("neutral")
+    with torch.no_grad():
+        model.head.bias[0] += 4.0
+        model.head.bias[neutral] -= 6.0
+
+
 def f32(tensor):
     """Return a float32 copy that later in-place updates of tensor leave alone."""
     return tensor.detach().to(torch.float32, copy=True).contiguous()
 
 
 def write_case(args):
-    """Build the model, run eval, one training step with records, then the rest."""
+    """Write the model, input and expected files of one case into args.out.
+
+    Returns the expected tensors.
+    """
     torch.set_num_threads(2)
     dtype = torch.float64 if args.float64 else torch.float32
     config = nrdfer_torch.make_config(
@@ -65,6 +80,8 @@ def write_case(args):
     generator = torch.Generator().manual_seed(args.seed + 1)
     if args.perturb_norms:
         perturb_norms(model, generator)
+    if args.confident_head:
+        bias_head_to_first_label(model, config)
     frames, size = config["frames"], config["image_size"]
     clips = torch.rand((args.batch, frames, 3, size, size), generator=generator)
     labels = torch.randint(len(config["labels"]), (args.batch,), generator=generator)
@@ -95,7 +112,10 @@ def write_case(args):
     model.train()
     params = dict(model.named_parameters())
     optimizer = torch.optim.SGD(
-        params.values(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay
+        params.values(),
+        lr=args.lr,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
     )
     for step in range(args.steps):
         optimizer.zero_grad()
@@ -109,9 +129,9 @@ def write_case(args):
             for name, param in params.items():
                 expected["grad." + name] = f32(param.grad)
             for prefix in nrdfer_torch.bn_prefixes(model):
-                state = model.get_submodule(prefix)
-                expected[f"running.{prefix}.running_mean"] = f32(state.running_mean)
-                expected[f"running.{prefix}.running_var"] = f32(state.running_var)
+                bn = model.get_submodule(prefix)
+                expected[f"running.{prefix}.running_mean"] = f32(bn.running_mean)
+                expected[f"running.{prefix}.running_var"] = f32(bn.running_var)
         optimizer.step()
 
     # Parameter change over all steps, subtracted in float64 to keep small updates exact.
@@ -133,10 +153,17 @@ def parse_args(argv):
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=0.1)
+
+    # Options that make a case stronger or diagnose one.
     parser.add_argument(
         "--perturb-norms",
         action="store_true",
         help="draw norm weights, biases and BN running stats at random",
+    )
+    parser.add_argument(
+        "--confident-head",
+        action="store_true",
+        help="bias the head so the snippet filter suppresses neutral",
     )
     parser.add_argument(
         "--float64",
@@ -144,6 +171,7 @@ def parse_args(argv):
         help="compute in float64 (results are still written as F32)",
     )
     parser.add_argument("--out", required=True, help="output folder")
+
     args = parser.parse_args(argv)
     if args.static_branch == "off" and args.dynamic_branch == "off":
         parser.error("--static-branch off and --dynamic-branch off: DSF needs one branch")
