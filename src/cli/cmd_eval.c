@@ -87,7 +87,7 @@ static int write_predictions(const char *path, const nd_dataset *ds,
 static nrdfer_model *load_model(const char *path, int snippet_filter) {
     nrdfer_model *model = nrdfer_model_load(path);
     if (model && snippet_filter >= 0)
-        nd_evaluate_set_snippet_filter(model, snippet_filter);
+        nrdfer_model_set_snippet_filter(model, snippet_filter);
     return model;
 }
 

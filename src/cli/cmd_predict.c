@@ -220,11 +220,9 @@ int nd_cmd_predict(int argc, char **argv) {
         fprintf(stderr, "nrdfer predict: %s\n", nd_last_error());
         return ND_EXIT_FAILURE;
     }
-    /* NOTE: the public API has no setter for the snippet filter, so the
-     * override writes the loaded model's config in place. */
-    nrdfer_config *config = (nrdfer_config *)nrdfer_model_config(model);
     if (snippet_filter >= 0)
-        config->snippet_filter = snippet_filter;
+        nrdfer_model_set_snippet_filter(model, snippet_filter);
+    const nrdfer_config *config = nrdfer_model_config(model);
     o.frames = config->frames;
     o.image_size = config->image_size;
     o.num_classes = config->num_classes;

@@ -52,6 +52,10 @@ const nrdfer_config *nrdfer_model_config(const nrdfer_model *m) {
     return &m->config;
 }
 
+void nrdfer_model_set_snippet_filter(nrdfer_model *m, int on) {
+    m->config.snippet_filter = on ? 1 : 0;
+}
+
 size_t nrdfer_model_num_params(const nrdfer_model *m) {
     return nd_params_trainable_count(&m->params);
 }

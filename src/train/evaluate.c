@@ -2,14 +2,7 @@
 
 #include <stdlib.h>
 
-#include "model/model_internal.h"
 #include "util/error.h"
-
-void nd_evaluate_set_snippet_filter(nrdfer_model *model, int on) {
-    /* TODO: use a public setter once nrdfer.h has one; loading a checkpoint
-     * restores the file's filter settings, so they can only change after. */
-    model->config.snippet_filter = on;
-}
 
 int nd_evaluate(nrdfer_model *model, const nd_dataset *ds, int split, const int *indices,
                 int n, const nd_loader_options *options, nd_confusion *confusion,

@@ -27,8 +27,4 @@ int nd_evaluate(nrdfer_model *model, const nd_dataset *dataset, int split, const
                 int n, const nd_loader_options *options, nd_confusion *confusion,
                 nd_clip_prediction *predictions, int *count);
 
-/* Switches the snippet filter of a loaded model on (1) or off (0); the
- * thresholds stay those of its checkpoint. */
-void nd_evaluate_set_snippet_filter(nrdfer_model *model, int on);
-
 #endif
