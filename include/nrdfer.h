@@ -6,8 +6,8 @@
  *
  * Clips are float arrays [n][T][3][S][S], RGB values byte / 255 in [0, 1],
  * S = image_size. Functions that can fail return 0 on success and -1 on
- * failure (NULL for constructors); nrdfer_last_error() then tells what
- * failed, naming the file or value. The library never exits the process.
+ * failure (NULL for constructors); nrdfer_last_error() then returns a
+ * message that names the file or value. The library never exits the process.
  *
  * Example:
  *     nrdfer_model *m = nrdfer_model_load("best.safetensors");
@@ -52,9 +52,10 @@ void nrdfer_set_threads(int threads);
 /* ---- Configuration ---- */
 
 /* Architecture and decision settings. The "paper" preset is the model of
- * the NR-DFERNet paper: 16 frames of 112 x 112, ResNet-18 stem to layer3
- * with 64/128/256 channels, DSF at 256 channels (4 x 4 grid, 15 tokens of
- * 4096), static and temporal transformers of 2 blocks with 4 heads of 32.
+ * the NR-DFERNet paper: 16 frames of 112 x 112 and ResNet-18's stem to
+ * layer3 with 64/128/256 channels. DSF works at 256 channels on a 4 x 4
+ * grid, giving 15 tokens of 4096. The static and temporal transformers have
+ * 2 blocks of 4 heads of 32.
  * The "small" preset keeps every part but uses 64 x 64 images and a quarter
  * of the channels (16/32/64, 2 x 2 grid, tokens of 256), for fast runs. */
 typedef struct nrdfer_config {

@@ -36,8 +36,8 @@ static void expect_close(const char *what, const float *got, const float *want, 
         }
     }
     if (bad) {
-        printf("FAIL %s: %zu of %zu values differ; worst at %zu: got %g, expected %g\n", what,
-               bad, n, worst, got[worst], want[worst]);
+        printf("FAIL %s: %zu of %zu values differ; worst at %zu: got %g, expected %g\n",
+               what, bad, n, worst, got[worst], want[worst]);
         failures++;
     } else {
         printf("ok   %s (%zu values)\n", what, n);
@@ -46,7 +46,8 @@ static void expect_close(const char *what, const float *got, const float *want, 
 
 /* Plain nchw <-> the backend's blocked layout. */
 static float *to_blocked(const float *plain, int n, int c, int h, int w) {
-    dnnl_memory_desc_t a = nd_dnnl_act_md(n, c, h, w, 1), b = nd_dnnl_act_md(n, c, h, w, 0);
+    dnnl_memory_desc_t a = nd_dnnl_act_md(n, c, h, w, 1),
+                       b = nd_dnnl_act_md(n, c, h, w, 0);
     float *out = calloc(1, nd_dnnl_md_size(&b));
     nd_reorder r;
     nd_reorder_init(&r, &a, &b);
@@ -56,7 +57,8 @@ static float *to_blocked(const float *plain, int n, int c, int h, int w) {
 }
 
 static float *to_plain(const float *blocked, int n, int c, int h, int w) {
-    dnnl_memory_desc_t a = nd_dnnl_act_md(n, c, h, w, 0), b = nd_dnnl_act_md(n, c, h, w, 1);
+    dnnl_memory_desc_t a = nd_dnnl_act_md(n, c, h, w, 0),
+                       b = nd_dnnl_act_md(n, c, h, w, 1);
     float *out = calloc(1, nd_dnnl_md_size(&b));
     nd_reorder r;
     nd_reorder_init(&r, &a, &b);
@@ -68,7 +70,8 @@ static float *to_plain(const float *blocked, int n, int c, int h, int w) {
 static void test_conv(int n, int c, int h, int o, int k, int stride, int plain_src) {
     char name[128];
     int pad = k / 2, oh = (h + 2 * pad - k) / stride + 1;
-    size_t xs = (size_t)n * c * h * h, ys = (size_t)n * o * oh * oh, ws = (size_t)o * c * k * k;
+    size_t xs = (size_t)n * c * h * h, ys = (size_t)n * o * oh * oh,
+           ws = (size_t)o * c * k * k;
     float *x = randn(xs, 1), *w = randn(ws, 0.3f), *dy = randn(ys, 1);
     float *y_ref = malloc(4 * ys), *dx_ref = malloc(4 * xs), *dw_ref = malloc(4 * ws);
     float *dw = malloc(4 * ws);
@@ -89,10 +92,11 @@ static void test_conv(int n, int c, int h, int o, int k, int stride, int plain_s
     nd_conv_forward(&conv, xb, yb);
     nd_conv_backward(&conv, xb, dyb, plain_src ? NULL : dxb, dw);
     float *y = to_plain(yb, n, o, oh, oh);
-    snprintf(name, sizeof name, "conv %dx%d s%d %d->%d on %dx%d forward", k, k, stride, c, o, h, h);
+    snprintf(name, sizeof name, "conv %dx%d s%d %d->%d on %dx%d forward", k, k, stride, c,
+             o, h, h);
     expect_close(name, y, y_ref, ys, 1e-4f, 1e-4f);
-    snprintf(name, sizeof name, "conv %dx%d s%d %d->%d on %dx%d weight gradient", k, k, stride,
-             c, o, h, h);
+    snprintf(name, sizeof name, "conv %dx%d s%d %d->%d on %dx%d weight gradient", k, k,
+             stride, c, o, h, h);
     expect_close(name, dw, dw_ref, ws, 1e-3f, 1e-4f);
     if (!plain_src) {
         float *dx = to_plain(dxb, n, c, h, h);
@@ -110,15 +114,17 @@ static void test_conv(int n, int c, int h, int o, int k, int stride, int plain_s
 static void test_bn(int n, int c, int h, int relu) {
     char name[96];
     size_t xs = (size_t)n * c * h * h;
-    float *x = randn(xs, 2), *gamma = randn(c, 1), *beta = randn(c, 1), *dy = randn(xs, 1);
+    float *x = randn(xs, 2), *gamma = randn(c, 1), *beta = randn(c, 1),
+          *dy = randn(xs, 1);
     float *y_ref = malloc(4 * xs), *dx_ref = malloc(4 * xs), *mean_ref = malloc(4 * c);
     float *var_ref = malloc(4 * c), *dg_ref = malloc(4 * c), *db_ref = malloc(4 * c);
-    float *mean = malloc(4 * c), *var = malloc(4 * c), *dg = malloc(4 * c), *db = malloc(4 * c);
+    float *mean = malloc(4 * c), *var = malloc(4 * c), *dg = malloc(4 * c),
+          *db = malloc(4 * c);
     nd_bn bn;
 
     nd_ref_bn_forward(y_ref, mean_ref, var_ref, x, gamma, beta, n, c, h * h, relu);
-    nd_ref_bn_backward(dx_ref, dg_ref, db_ref, dy, x, y_ref, mean_ref, var_ref, gamma, n, c,
-                       h * h, relu);
+    nd_ref_bn_backward(dx_ref, dg_ref, db_ref, dy, x, y_ref, mean_ref, var_ref, gamma, n,
+                       c, h * h, relu);
     nd_bn_init(&bn, n, c, h * h, nd_dnnl_act_block(c), relu);
     dnnl_memory_desc_t md = nd_dnnl_act_md(n, c, h, h, 0);
     float *xb = to_blocked(x, n, c, h, h), *dyb = to_blocked(dy, n, c, h, h);
@@ -128,13 +134,17 @@ static void test_bn(int n, int c, int h, int relu) {
     float *y = to_plain(yb, n, c, h, h), *dx = to_plain(dxb, n, c, h, h);
     snprintf(name, sizeof name, "batch norm%s c%d forward", relu ? "+relu" : "", c);
     expect_close(name, y, y_ref, xs, 1e-4f, 1e-4f);
-    snprintf(name, sizeof name, "batch norm%s c%d batch variance", relu ? "+relu" : "", c);
+    snprintf(name, sizeof name, "batch norm%s c%d batch variance", relu ? "+relu" : "",
+             c);
     expect_close(name, var, var_ref, c, 1e-5f, 1e-4f);
-    snprintf(name, sizeof name, "batch norm%s c%d input gradient", relu ? "+relu" : "", c);
+    snprintf(name, sizeof name, "batch norm%s c%d input gradient", relu ? "+relu" : "",
+             c);
     expect_close(name, dx, dx_ref, xs, 1e-4f, 1e-3f);
-    snprintf(name, sizeof name, "batch norm%s c%d scale gradient", relu ? "+relu" : "", c);
+    snprintf(name, sizeof name, "batch norm%s c%d scale gradient", relu ? "+relu" : "",
+             c);
     expect_close(name, dg, dg_ref, c, 1e-4f, 1e-4f);
-    snprintf(name, sizeof name, "batch norm%s c%d shift gradient", relu ? "+relu" : "", c);
+    snprintf(name, sizeof name, "batch norm%s c%d shift gradient", relu ? "+relu" : "",
+             c);
     expect_close(name, db, db_ref, c, 1e-4f, 1e-4f);
 
     /* Eval mode with running statistics. */
@@ -152,27 +162,32 @@ static void test_bn(int n, int c, int h, int relu) {
 static void test_pool(int n, int c, int h) {
     int oh = (h - 1) / 2 + 1;
     size_t xs = (size_t)n * c * h * h, ys = (size_t)n * c * oh * oh;
-    float *x = randn(xs, 1), *dy = randn(ys, 1), *y_ref = malloc(4 * ys), *dx_ref = malloc(4 * xs);
+    float *x = randn(xs, 1), *dy = randn(ys, 1), *y_ref = malloc(4 * ys),
+          *dx_ref = malloc(4 * xs);
     nd_pool pool;
     nd_ref_maxpool_forward(y_ref, x, n, c, h, h);
     nd_ref_maxpool_backward(dx_ref, dy, x, n, c, h, h);
     nd_pool_init(&pool, n, c, h, h, 1);
     void *ws = calloc(1, nd_pool_ws_size(&pool) + 64);
     float *xb = to_blocked(x, n, c, h, h), *dyb = to_blocked(dy, n, c, oh, oh);
-    float *yb = calloc(1, nd_dnnl_md_size(&pool.dst_md)), *dxb = calloc(1, nd_dnnl_md_size(&pool.src_md));
+    float *yb = calloc(1, nd_dnnl_md_size(&pool.dst_md)),
+          *dxb = calloc(1, nd_dnnl_md_size(&pool.src_md));
     nd_pool_forward(&pool, xb, yb, ws);
     nd_pool_backward(&pool, dyb, ws, dxb);
     expect_close("max pool forward", to_plain(yb, n, c, oh, oh), y_ref, ys, 0, 0);
-    expect_close("max pool input gradient", to_plain(dxb, n, c, h, h), dx_ref, xs, 1e-6f, 0);
+    expect_close("max pool input gradient", to_plain(dxb, n, c, h, h), dx_ref, xs, 1e-6f,
+                 0);
     nd_pool_free(&pool);
 }
 
 static void test_transformer_ops(void) {
     int m = 12, k = 40, n = 24, s = 3, l = 4, h = 2, e = 8, inner = h * e;
-    float *x = randn(m * k, 1), *w = randn(n * k, 0.3f), *b = randn(n, 1), *dy = randn(m * n, 1);
+    float *x = randn(m * k, 1), *w = randn(n * k, 0.3f), *b = randn(n, 1),
+          *dy = randn(m * n, 1);
     float *y = malloc(4 * m * n), *y_ref = malloc(4 * m * n);
     float *dx = malloc(4 * m * k), *dw = malloc(4 * n * k), *db = malloc(4 * n);
-    float *dx_ref = malloc(4 * m * k), *dw_ref = malloc(4 * n * k), *db_ref = malloc(4 * n);
+    float *dx_ref = malloc(4 * m * k), *dw_ref = malloc(4 * n * k),
+          *db_ref = malloc(4 * n);
 
     nd_linear_forward(y, x, w, b, m, k, n);
     nd_ref_linear_forward(y_ref, x, w, b, m, k, n);
@@ -184,9 +199,11 @@ static void test_transformer_ops(void) {
     expect_close("linear bias gradient", db, db_ref, n, 1e-5f, 1e-5f);
 
     /* Layer norm. */
-    float *lw = randn(k, 1), *lb = randn(k, 1), *mean = malloc(4 * m), *rstd = malloc(4 * m);
+    float *lw = randn(k, 1), *lb = randn(k, 1), *mean = malloc(4 * m),
+          *rstd = malloc(4 * m);
     float *ly = malloc(4 * m * k), *ly_ref = malloc(4 * m * k), *ldy = randn(m * k, 1);
-    float *lw_g = malloc(4 * k), *lb_g = malloc(4 * k), *lw_g_ref = malloc(4 * k), *lb_g_ref = malloc(4 * k);
+    float *lw_g = malloc(4 * k), *lb_g = malloc(4 * k), *lw_g_ref = malloc(4 * k),
+          *lb_g_ref = malloc(4 * k);
     nd_layernorm_forward(ly, mean, rstd, x, lw, lb, m, k);
     nd_ref_layernorm_forward(ly_ref, x, lw, lb, m, k);
     expect_close("layer norm forward", ly, ly_ref, m * k, 1e-5f, 1e-5f);
@@ -221,11 +238,13 @@ static void test_transformer_ops(void) {
     float *logits = randn(4 * 7, 2), *dl = malloc(4 * 28), *dl_ref = malloc(4 * 28);
     for (int smooth = 0; smooth < 2; smooth++) {
         float loss = nd_softmax_cross_entropy(dl, logits, labels, 4, 7, smooth * 0.1f);
-        float loss_ref = (float)nd_ref_cross_entropy(dl_ref, logits, labels, 4, 7, smooth * 0.1f);
+        float loss_ref =
+            (float)nd_ref_cross_entropy(dl_ref, logits, labels, 4, 7, smooth * 0.1f);
         expect_close(smooth ? "cross-entropy smoothed loss" : "cross-entropy loss", &loss,
                      &loss_ref, 1, 1e-6f, 1e-6f);
-        expect_close(smooth ? "cross-entropy smoothed gradient" : "cross-entropy gradient", dl,
-                     dl_ref, 28, 1e-7f, 1e-5f);
+        expect_close(smooth ? "cross-entropy smoothed gradient"
+                            : "cross-entropy gradient",
+                     dl, dl_ref, 28, 1e-7f, 1e-5f);
     }
 }
 
@@ -258,8 +277,10 @@ static void fd_check(const char *what, forward_fn f, void *ctx, const float *x, 
     }
     double numeric = (up - down) / (2 * eps);
     /* Guard against a vacuous check: the gradient must not vanish. */
-    if (fabs(analytic) < 1e-6 || fabs(numeric - analytic) > 1e-2 * fabs(analytic) + 1e-4) {
-        printf("FAIL finite differences %s: numeric %g, analytic %g\n", what, numeric, analytic);
+    if (fabs(analytic) < 1e-6 ||
+        fabs(numeric - analytic) > 1e-2 * fabs(analytic) + 1e-4) {
+        printf("FAIL finite differences %s: numeric %g, analytic %g\n", what, numeric,
+               analytic);
         failures++;
     } else {
         printf("ok   finite differences %s\n", what);
@@ -324,7 +345,8 @@ static void test_finite_differences(void) {
 
     /* Batch norm with ReLU. */
     struct bn_ctx bc = {randn(3, 1), randn(3, 1), 4, 3, 5, 1};
-    float *bx = randn(60, 1), *bdy = randn(60, 1), *by = malloc(4 * 60), *bdx = malloc(4 * 60);
+    float *bx = randn(60, 1), *bdy = randn(60, 1), *by = malloc(4 * 60),
+          *bdx = malloc(4 * 60);
     float mean[3], var[3], dg[3], db[3];
     nd_ref_bn_forward(by, mean, var, bx, bc.g, bc.b, 4, 3, 5, 1);
     nd_ref_bn_backward(bdx, dg, db, bdy, bx, by, mean, var, bc.g, 4, 3, 5, 1);
@@ -338,7 +360,8 @@ static void test_finite_differences(void) {
 
     /* Linear, layer norm, GELU, attention. */
     struct lin_ctx lc = {randn(5 * 6, 1), 3, 6, 5};
-    float *lx = randn(18, 1), *ldy = randn(15, 1), *ldx = malloc(4 * 18), *ldw = malloc(4 * 30);
+    float *lx = randn(18, 1), *ldy = randn(15, 1), *ldx = malloc(4 * 18),
+          *ldw = malloc(4 * 30);
     nd_ref_linear_backward(ldx, ldw, NULL, ldy, lx, lc.w, 3, 6, 5);
     fd_check("linear input", lin_x, &lc, lx, 18, 15, ldy, ldx, 1e-2);
     struct ln_ctx nc = {randn(8, 1), randn(8, 1), 3, 8};

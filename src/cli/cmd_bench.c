@@ -19,23 +19,26 @@ static double now_seconds(void) {
 }
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: nrdfer bench [--batch N] [--threads N] [--iters N] [--preset paper|small]\n"
-            "                    [--json]\n\n"
-            "Times inference (eval mode, snippet filter on) and training steps (forward,\n"
-            "cross-entropy, backward, SGD update) on random clips.\n\n"
-            "  --batch N     clips per step (default 8)\n"
-            "  --threads N   compute threads (default: all cores)\n"
-            "  --iters N     timed steps of each kind after one warm-up step (default 5)\n"
-            "  --preset P    model size (default paper: 16 frames of 112 x 112)\n"
-            "  --json        print one JSON object instead of a table\n");
+    fprintf(
+        out,
+        "usage: nrdfer bench [--batch N] [--threads N] [--iters N] [--preset "
+        "paper|small]\n"
+        "                    [--json]\n\n"
+        "Times inference (eval mode, snippet filter on) and training steps (forward,\n"
+        "cross-entropy, backward, SGD update) on random clips.\n\n"
+        "  --batch N     clips per step (default 8)\n"
+        "  --threads N   compute threads (default: all cores)\n"
+        "  --iters N     timed steps of each kind after one warm-up step (default 5)\n"
+        "  --preset P    model size (default paper: 16 frames of 112 x 112)\n"
+        "  --json        print one JSON object instead of a table\n");
 }
 
 static int parse_positive(const char *name, const char *text, int *out) {
     char *end;
     long v = strtol(text, &end, 10);
     if (*end || v < 1 || v > 100000) {
-        fprintf(stderr, "nrdfer bench: %s must be a positive integer, got '%s'\n", name, text);
+        fprintf(stderr, "nrdfer bench: %s must be a positive integer, got '%s'\n", name,
+                text);
         return -1;
     }
     *out = (int)v;
@@ -43,11 +46,13 @@ static int parse_positive(const char *name, const char *text, int *out) {
 }
 
 int nd_cmd_bench(int argc, char **argv) {
-    static const struct option options[] = {
-        {"batch", required_argument, 0, 'b'}, {"threads", required_argument, 0, 't'},
-        {"iters", required_argument, 0, 'i'}, {"preset", required_argument, 0, 'p'},
-        {"json", no_argument, 0, 'j'},        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option options[] = {{"batch", required_argument, 0, 'b'},
+                                            {"threads", required_argument, 0, 't'},
+                                            {"iters", required_argument, 0, 'i'},
+                                            {"preset", required_argument, 0, 'p'},
+                                            {"json", no_argument, 0, 'j'},
+                                            {"help", no_argument, 0, 'h'},
+                                            {0, 0, 0, 0}};
     int batch = 8, threads = 0, iters = 5, json = 0, opt;
     const char *preset = "paper";
 
@@ -139,19 +144,20 @@ int nd_cmd_bench(int argc, char **argv) {
     int used_threads = omp_get_max_threads();
 
     if (json) {
-        printf("{\"preset\":\"%s\",\"batch\":%d,\"threads\":%d,\"infer_clips_per_s\":%.4f,"
-               "\"train_clips_per_s\":%.4f,\"peak_rss_mb\":%.1f}\n",
-               preset, batch, used_threads, batch / infer_s, batch / train_s, peak_mb);
+        printf(
+            "{\"preset\":\"%s\",\"batch\":%d,\"threads\":%d,\"infer_clips_per_s\":%.4f,"
+            "\"train_clips_per_s\":%.4f,\"peak_rss_mb\":%.1f}\n",
+            preset, batch, used_threads, batch / infer_s, batch / train_s, peak_mb);
     } else {
         printf("nrdfer bench: preset %s, batch %d, %d threads, %zu parameters, "
                "%.2f GFLOP per clip (forward)\n",
                preset, batch, used_threads, nrdfer_model_num_params(model), gflop);
         printf("  %-10s %10s %12s %10s\n", "step", "ms/step", "clips/s", "GFLOP/s");
-        printf("  %-10s %10.1f %12.2f %10.1f\n", "inference", infer_s * 1e3, batch / infer_s,
-               gflop * batch / infer_s);
+        printf("  %-10s %10.1f %12.2f %10.1f\n", "inference", infer_s * 1e3,
+               batch / infer_s, gflop * batch / infer_s);
         /* Training does about three times the forward work (forward, two backward). */
-        printf("  %-10s %10.1f %12.2f %10.1f\n", "training", train_s * 1e3, batch / train_s,
-               3 * gflop * batch / train_s);
+        printf("  %-10s %10.1f %12.2f %10.1f\n", "training", train_s * 1e3,
+               batch / train_s, 3 * gflop * batch / train_s);
         printf("  peak resident memory %.0f MB\n", peak_mb);
     }
     free(clips);

@@ -33,7 +33,8 @@ static void chunk_sums(const nd_bn *b, const float *x, const float *mean, sum_ki
 #pragma omp parallel for schedule(static)
     for (int k = 0; k < chunks; k++) {
         double *a = acc + (size_t)k * b->c;
-        int first = (int)((long)b->n * k / chunks), last = (int)((long)b->n * (k + 1) / chunks);
+        int first = (int)((long)b->n * k / chunks),
+            last = (int)((long)b->n * (k + 1) / chunks);
         memset(a, 0, sizeof(double) * b->c);
         for (int i = first; i < last; i++)
             for (int cb = 0; cb < nb; cb++) {
@@ -78,7 +79,8 @@ static void apply(const nd_bn *b, const float *src, float *dst, const float *sca
                 for (int l = 0; l < bs; l++) {
                     int ch = cb * bs + l;
                     size_t at = off + (size_t)s * bs + l;
-                    float y = normalize(src[at], mean[ch], rstd[ch], scale[ch], shift[ch]);
+                    float y =
+                        normalize(src[at], mean[ch], rstd[ch], scale[ch], shift[ch]);
                     dst[at] = b->relu && y < 0 ? 0.0f : y;
                 }
         }
@@ -118,8 +120,8 @@ void nd_bn_forward_infer(const nd_bn *b, const float *src, float *dst, const flo
 }
 
 void nd_bn_backward(const nd_bn *b, const float *src, const float *mean, const float *var,
-                    const float *ddst, const float *scale, const float *shift, float *dsrc,
-                    float *dscale, float *dshift) {
+                    const float *ddst, const float *scale, const float *shift,
+                    float *dsrc, float *dscale, float *dshift) {
     int chunks = chunk_count(b), nb = b->c / b->block, bs = b->block, c = b->c;
     double *acc = nd_calloc((size_t)2 * chunks * c, sizeof(double));
     float *rstd = nd_malloc(sizeof(float) * c);
@@ -129,11 +131,12 @@ void nd_bn_backward(const nd_bn *b, const float *src, const float *mean, const f
     for (int ch = 0; ch < c; ch++)
         rstd[ch] = 1.0f / sqrtf(var[ch] + BN_EPS);
 
-    /* Per channel: sum of g and of g * xhat, g the gradient past the ReLU. */
+        /* Per channel: sum of g and of g * xhat, g the gradient past the ReLU. */
 #pragma omp parallel for schedule(static)
     for (int k = 0; k < chunks; k++) {
         double *sg = acc + (size_t)2 * k * c, *sgx = sg + c;
-        int first = (int)((long)b->n * k / chunks), last = (int)((long)b->n * (k + 1) / chunks);
+        int first = (int)((long)b->n * k / chunks),
+            last = (int)((long)b->n * (k + 1) / chunks);
         for (int i = first; i < last; i++)
             for (int cb = 0; cb < nb; cb++) {
                 size_t off = block_offset(b, i, cb);
@@ -142,8 +145,8 @@ void nd_bn_backward(const nd_bn *b, const float *src, const float *mean, const f
                         int ch = cb * bs + l;
                         size_t at = off + (size_t)s * bs + l;
                         float g = ddst[at];
-                        if (b->relu &&
-                            normalize(src[at], mean[ch], rstd[ch], scale[ch], shift[ch]) <= 0)
+                        if (b->relu && normalize(src[at], mean[ch], rstd[ch], scale[ch],
+                                                 shift[ch]) <= 0)
                             g = 0;
                         sg[ch] += g;
                         sgx[ch] += (double)g * ((src[at] - mean[ch]) * rstd[ch]);

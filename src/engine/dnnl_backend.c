@@ -42,7 +42,8 @@ static int probe_layout(void) {
                                                 dnnl_convolution_direct, &src, &w, NULL,
                                                 &dst, strides, pad, pad));
     DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, NULL, engine, NULL));
-    const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    const dnnl_memory_desc_t *chosen =
+        dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&tag16, 4, sd, dnnl_f32, dnnl_nChw16c));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&tag8, 4, sd, dnnl_f32, dnnl_nChw8c));
     if (dnnl_memory_desc_equal(chosen, &tag16)) {
@@ -105,7 +106,9 @@ static void run(dnnl_primitive_t prim, int nargs, const dnnl_exec_arg_t *args) {
         const_dnnl_primitive_desc_t pd;
         dnnl_primitive_get_primitive_desc(prim, &pd);
         fprintf(stderr, "nrdfer: oneDNN execution failed: %s (primitive %s)\n",
-                dnnl_status2str(st), dnnl_prim_kind2str(dnnl_primitive_desc_query_s32(pd, dnnl_query_primitive_kind, 0)));
+                dnnl_status2str(st),
+                dnnl_prim_kind2str(
+                    dnnl_primitive_desc_query_s32(pd, dnnl_query_primitive_kind, 0)));
         ND_ASSERT(st == dnnl_success);
     }
     DNNL_MUST(dnnl_stream_wait(stream));
@@ -122,7 +125,8 @@ static int make_primitive(dnnl_primitive_t *prim, dnnl_primitive_desc_t pd) {
 
 /* ---- reorder ---- */
 
-int nd_reorder_init(nd_reorder *r, const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst) {
+int nd_reorder_init(nd_reorder *r, const dnnl_memory_desc_t *src,
+                    const dnnl_memory_desc_t *dst) {
     dnnl_primitive_desc_t pd;
     memset(r, 0, sizeof *r);
     DNNL_TRY(dnnl_reorder_primitive_desc_create(&pd, src, engine, dst, engine, NULL));
@@ -148,6 +152,54 @@ void nd_reorder_free(nd_reorder *r) {
     memset(r, 0, sizeof *r);
 }
 
+/* ---- weight layouts ---- */
+
+/* Offset of element (o, i, y, x) of a 4-D weight tensor in the blocked
+ * layout md describes (outer strides plus inner blocks, innermost last). */
+static size_t blocked_offset(const dnnl_memory_desc_t *md, const dnnl_dim_t *idx) {
+    const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+    dnnl_dim_t block[4] = {1, 1, 1, 1};
+    size_t off = (size_t)md->offset0, inner = 0;
+
+    for (int k = 0; k < b->inner_nblks; k++)
+        block[b->inner_idxs[k]] *= b->inner_blks[k];
+    for (int d = 0; d < 4; d++)
+        off += (size_t)(idx[d] / block[d]) * (size_t)b->strides[d];
+    for (int k = 0; k < b->inner_nblks; k++) {
+        int d = (int)b->inner_idxs[k];
+        dnnl_dim_t below = 1;
+        for (int j = k + 1; j < b->inner_nblks; j++)
+            if (b->inner_idxs[j] == d)
+                below *= b->inner_blks[j];
+        inner = inner * (size_t)b->inner_blks[k] +
+                (size_t)((idx[d] % block[d]) / below % b->inner_blks[k]);
+    }
+    return off + inner;
+}
+
+/* Copies weights between plain [o][i][k][k] and the blocked layout md,
+ * zero-filling padding when writing blocked data. Single-threaded: weights
+ * are small, and oneDNN 2.6's generic reorder for these layouts took
+ * milliseconds per tensor. */
+static void copy_weights(const dnnl_memory_desc_t *md, float *blocked, float *plain,
+                         int to_blocked) {
+    const dnnl_dim_t *dims = md->dims;
+    if (to_blocked)
+        memset(blocked, 0, nd_dnnl_md_size(md));
+    for (dnnl_dim_t o = 0; o < dims[0]; o++)
+        for (dnnl_dim_t i = 0; i < dims[1]; i++)
+            for (dnnl_dim_t y = 0; y < dims[2]; y++)
+                for (dnnl_dim_t x = 0; x < dims[3]; x++) {
+                    dnnl_dim_t idx[4] = {o, i, y, x};
+                    size_t p = (size_t)((o * dims[1] + i) * dims[2] + y) * dims[3] + x;
+                    size_t q = blocked_offset(md, idx);
+                    if (to_blocked)
+                        blocked[q] = plain[p];
+                    else
+                        plain[p] = blocked[q];
+                }
+}
+
 /* ---- convolution ---- */
 
 static float *alloc_md(const dnnl_memory_desc_t *md) {
@@ -159,8 +211,8 @@ static float *alloc_md(const dnnl_memory_desc_t *md) {
     return p;
 }
 
-int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int stride, int pad,
-                 int plain_src, int with_backward) {
+int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int stride,
+                 int pad, int plain_src, int with_backward) {
     dnnl_memory_desc_t w_any;
     dnnl_dims_t wd = {oc, ic, k, k};
     dnnl_dims_t strides = {stride, stride}, padding = {pad, pad};
@@ -186,8 +238,8 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
         padding));
     DNNL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, engine, NULL));
     c->w_md = *dnnl_primitive_desc_query_md(fpd, dnnl_query_weights_md, 0);
-    ND_ASSERT(dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(fpd, dnnl_query_src_md, 0),
-                                     &c->src_md));
+    ND_ASSERT(dnnl_memory_desc_equal(
+        dnnl_primitive_desc_query_md(fpd, dnnl_query_src_md, 0), &c->src_md));
 
     /* Backward by data and by weights, which take the forward as a hint.
      * Each picks its own weight layout: forcing the forward's one makes
@@ -202,23 +254,18 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
             &wdsc, dnnl_convolution_direct, &c->src_md, &w_any, NULL, &c->dst_md, strides,
             padding, padding));
         DNNL_TRY(dnnl_primitive_desc_create(&wpd, &wdsc, NULL, engine, fpd));
-        dnnl_memory_desc_t dw_md = *dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0);
+        c->dw_md = *dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0);
+        const dnnl_memory_desc_t *dw_md = &c->dw_md;
         if (make_primitive(&c->bwd_data, bpd) || make_primitive(&c->bwd_weights, wpd))
             return -1;
-        c->dw_same_layout = dnnl_memory_desc_equal(&dw_md, &c->w_plain_md);
-        if (!c->dw_same_layout) {
-            if (nd_reorder_init(&c->dw_to_plain, &dw_md, &c->w_plain_md))
-                return -1;
-            c->dw_kernel = alloc_md(&dw_md);
-        }
+        c->dw_same_layout = dnnl_memory_desc_equal(dw_md, &c->w_plain_md);
+        if (!c->dw_same_layout)
+            c->dw_kernel = alloc_md(dw_md);
         c->w_bwd_same_layout = dnnl_memory_desc_equal(&c->w_bwd_md, &c->w_md);
-        if (!c->w_bwd_same_layout) {
+        if (!c->w_bwd_same_layout)
             c->w_bwd = alloc_md(&c->w_bwd_md);
-            if (nd_reorder_init(&c->w_to_bwd, &c->w_plain_md, &c->w_bwd_md))
-                return -1;
-        }
         if (memory(&c->m_dsrc, &c->src_md) || memory(&c->m_ddst, &c->dst_md) ||
-            memory(&c->m_dw, &dw_md) || memory(&c->m_w_bwd, &c->w_bwd_md))
+            memory(&c->m_dw, dw_md) || memory(&c->m_w_bwd, &c->w_bwd_md))
             return -1;
     }
     if (make_primitive(&c->fwd, fpd))
@@ -226,8 +273,12 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
 
     c->w_same_layout = dnnl_memory_desc_equal(&c->w_md, &c->w_plain_md);
     c->w_kernel = alloc_md(&c->w_md);
-    if (!c->w_same_layout && nd_reorder_init(&c->w_to_kernel, &c->w_plain_md, &c->w_md))
-        return -1;
+    if (c->w_md.format_kind != dnnl_blocked ||
+        (with_backward && (c->w_bwd_md.format_kind != dnnl_blocked ||
+                           c->dw_md.format_kind != dnnl_blocked)))
+        return nd_fail("oneDNN chose a weight layout that is not blocked for a %dx%d "
+                       "convolution %d -> %d",
+                       k, k, ic, oc);
     if (memory(&c->m_src, &c->src_md) || memory(&c->m_dst, &c->dst_md) ||
         memory(&c->m_w, &c->w_md))
         return -1;
@@ -235,12 +286,9 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
 }
 
 void nd_conv_set_weights(nd_conv *c, const float *w_plain) {
-    if (c->w_same_layout)
-        memcpy(c->w_kernel, w_plain, sizeof(float) * (size_t)c->oc * c->ic * c->k * c->k);
-    else
-        nd_reorder_run(&c->w_to_kernel, w_plain, c->w_kernel);
+    copy_weights(&c->w_md, c->w_kernel, (float *)w_plain, 1);
     if (c->with_backward && !c->w_bwd_same_layout)
-        nd_reorder_run(&c->w_to_bwd, w_plain, c->w_bwd);
+        copy_weights(&c->w_bwd_md, c->w_bwd, (float *)w_plain, 1);
 }
 
 void nd_conv_forward(nd_conv *c, const float *src, float *dst) {
@@ -271,7 +319,7 @@ void nd_conv_backward(nd_conv *c, const float *src, const float *ddst, float *ds
                                {DNNL_ARG_DIFF_WEIGHTS, c->m_dw}};
     run(c->bwd_weights, 3, wargs);
     if (!c->dw_same_layout)
-        nd_reorder_run(&c->dw_to_plain, c->dw_kernel, dw_plain);
+        copy_weights(&c->dw_md, c->dw_kernel, dw_plain, 0);
 }
 
 void nd_conv_free(nd_conv *c) {
@@ -284,9 +332,6 @@ void nd_conv_free(nd_conv *c) {
     for (size_t i = 0; i < 7; i++)
         if (mems[i])
             dnnl_memory_destroy(mems[i]);
-    nd_reorder_free(&c->w_to_kernel);
-    nd_reorder_free(&c->w_to_bwd);
-    nd_reorder_free(&c->dw_to_plain);
     free(c->w_bwd);
     free(c->w_kernel);
     free(c->dw_kernel);
@@ -313,13 +358,13 @@ int nd_pool_init(nd_pool *p, int n, int c, int ih, int iw, int with_backward) {
     p->src_md = nd_dnnl_act_md(n, c, ih, iw, 0);
     p->dst_md = nd_dnnl_act_md(n, c, p->oh, p->ow, 0);
     DNNL_TRY(dnnl_pooling_forward_desc_init(
-        &fd, with_backward ? dnnl_forward_training : dnnl_forward_inference, dnnl_pooling_max,
-        &p->src_md, &p->dst_md, strides, kernel, pad, pad));
+        &fd, with_backward ? dnnl_forward_training : dnnl_forward_inference,
+        dnnl_pooling_max, &p->src_md, &p->dst_md, strides, kernel, pad, pad));
     DNNL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, engine, NULL));
     if (with_backward) {
         p->ws_md = *dnnl_primitive_desc_query_md(fpd, dnnl_query_workspace_md, 0);
-        DNNL_TRY(dnnl_pooling_backward_desc_init(&bd, dnnl_pooling_max, &p->src_md, &p->dst_md,
-                                                 strides, kernel, pad, pad));
+        DNNL_TRY(dnnl_pooling_backward_desc_init(&bd, dnnl_pooling_max, &p->src_md,
+                                                 &p->dst_md, strides, kernel, pad, pad));
         DNNL_TRY(dnnl_primitive_desc_create(&bpd, &bd, NULL, engine, fpd));
         if (make_primitive(&p->bwd, bpd) || memory(&p->m_ws, &p->ws_md) ||
             memory(&p->m_dsrc, &p->src_md) || memory(&p->m_ddst, &p->dst_md))

@@ -44,9 +44,8 @@ void nd_reorder_free(nd_reorder *r);
 typedef struct nd_conv {
     int n, ic, oc, ih, iw, oh, ow, k, stride, pad;
     int with_backward;
-    dnnl_memory_desc_t src_md, dst_md, w_md, w_bwd_md, w_plain_md;
+    dnnl_memory_desc_t src_md, dst_md, w_md, w_bwd_md, dw_md, w_plain_md;
     dnnl_primitive_t fwd, bwd_data, bwd_weights;
-    nd_reorder w_to_kernel, w_to_bwd, dw_to_plain;
     int w_same_layout, w_bwd_same_layout, dw_same_layout;
     float *w_kernel;  /* weights in the forward kernel's layout */
     float *w_bwd;     /* weights in the backward-data kernel's layout */

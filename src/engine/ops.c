@@ -8,8 +8,8 @@
 
 void nd_gemm(char trans_a, char trans_b, int m, int n, int k, float alpha, const float *a,
              int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-    ND_ASSERT(dnnl_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) ==
-              dnnl_success);
+    ND_ASSERT(dnnl_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                         ldc) == dnnl_success);
 }
 
 void nd_linear_forward(float *y, const float *x, const float *w, const float *bias, int m,
@@ -23,8 +23,8 @@ void nd_linear_forward(float *y, const float *x, const float *w, const float *bi
             y[(size_t)i * n + j] += bias[j];
 }
 
-void nd_linear_backward(float *dx, float *dw, float *dbias, const float *dy, const float *x,
-                        const float *w, int m, int k, int n, float beta) {
+void nd_linear_backward(float *dx, float *dw, float *dbias, const float *dy,
+                        const float *x, const float *w, int m, int k, int n, float beta) {
     if (dx)
         nd_gemm('N', 'N', m, k, n, 1.0f, dy, n, w, k, beta, dx, k);
     nd_gemm('T', 'N', n, k, m, 1.0f, dy, n, x, k, 0.0f, dw, k);
@@ -39,8 +39,8 @@ void nd_linear_backward(float *dx, float *dw, float *dbias, const float *dy, con
     }
 }
 
-void nd_layernorm_forward(float *y, float *mean, float *rstd, const float *x, const float *w,
-                          const float *b, int m, int d) {
+void nd_layernorm_forward(float *y, float *mean, float *rstd, const float *x,
+                          const float *w, const float *b, int m, int d) {
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < m; i++) {
         const float *xi = x + (size_t)i * d;
@@ -59,9 +59,9 @@ void nd_layernorm_forward(float *y, float *mean, float *rstd, const float *x, co
     }
 }
 
-void nd_layernorm_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                           const float *mean, const float *rstd, const float *w, int m, int d,
-                           float beta) {
+void nd_layernorm_backward(float *dx, float *dw, float *db, const float *dy,
+                           const float *x, const float *mean, const float *rstd,
+                           const float *w, int m, int d, float beta) {
     /* Input gradient, one row per iteration:
      * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * w. */
 #pragma omp parallel for schedule(static)
@@ -117,7 +117,8 @@ void nd_gelu_backward(float *dx, const float *dy, const float *x, size_t n) {
     }
 }
 
-void nd_attention_forward(float *out, float *att, const float *qkv, int s, int l, int h, int e) {
+void nd_attention_forward(float *out, float *att, const float *qkv, int s, int l, int h,
+                          int e) {
     int inner = h * e, row = 3 * inner;
     float scale = 1.0f / sqrtf((float)e);
 #pragma omp parallel for collapse(2) schedule(static)
@@ -156,8 +157,8 @@ void nd_attention_forward(float *out, float *att, const float *qkv, int s, int l
     }
 }
 
-void nd_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
-                           int s, int l, int h, int e) {
+void nd_attention_backward(float *dqkv, const float *dout, const float *qkv,
+                           const float *att, int s, int l, int h, int e) {
     int inner = h * e, row = 3 * inner;
     float scale = 1.0f / sqrtf((float)e);
 #pragma omp parallel for collapse(2) schedule(static)
@@ -221,8 +222,8 @@ void nd_softmax(float *probs, const float *logits, int c) {
         probs[j] /= sum;
 }
 
-float nd_softmax_cross_entropy(float *dlogits, const float *logits, const int *labels, int b,
-                               int c, float smoothing) {
+float nd_softmax_cross_entropy(float *dlogits, const float *logits, const int *labels,
+                               int b, int c, float smoothing) {
     double total = 0;
     for (int i = 0; i < b; i++) {
         const float *z = logits + (size_t)i * c;

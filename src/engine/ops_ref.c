@@ -12,8 +12,8 @@ static int out_size(int in, int k, int stride, int pad) {
     return (in + 2 * pad - k) / stride + 1;
 }
 
-void nd_ref_conv_forward(float *y, const float *x, const float *w, int n, int c, int h, int wd,
-                         int o, int k, int stride, int pad) {
+void nd_ref_conv_forward(float *y, const float *x, const float *w, int n, int c, int h,
+                         int wd, int o, int k, int stride, int pad) {
     int oh = out_size(h, k, stride, pad), ow = out_size(wd, k, stride, pad);
     for (int b = 0; b < n; b++)
         for (int oc = 0; oc < o; oc++)
@@ -23,7 +23,8 @@ void nd_ref_conv_forward(float *y, const float *x, const float *w, int n, int c,
                     for (int ic = 0; ic < c; ic++)
                         for (int ki = 0; ki < k; ki++)
                             for (int kj = 0; kj < k; kj++) {
-                                int yi = i * stride - pad + ki, xj = j * stride - pad + kj;
+                                int yi = i * stride - pad + ki,
+                                    xj = j * stride - pad + kj;
                                 if (yi < 0 || yi >= h || xj < 0 || xj >= wd)
                                     continue;
                                 s += (double)x[IDX4(b, ic, yi, xj, c, h, wd)] *
@@ -33,8 +34,9 @@ void nd_ref_conv_forward(float *y, const float *x, const float *w, int n, int c,
                 }
 }
 
-void nd_ref_conv_backward(float *dx, float *dw, const float *dy, const float *x, const float *w,
-                          int n, int c, int h, int wd, int o, int k, int stride, int pad) {
+void nd_ref_conv_backward(float *dx, float *dw, const float *dy, const float *x,
+                          const float *w, int n, int c, int h, int wd, int o, int k,
+                          int stride, int pad) {
     int oh = out_size(h, k, stride, pad), ow = out_size(wd, k, stride, pad);
     double *gx = calloc((size_t)n * c * h * wd, sizeof *gx);
     double *gw = calloc((size_t)o * c * k * k, sizeof *gw);
@@ -46,7 +48,8 @@ void nd_ref_conv_backward(float *dx, float *dw, const float *dy, const float *x,
                     for (int ic = 0; ic < c; ic++)
                         for (int ki = 0; ki < k; ki++)
                             for (int kj = 0; kj < k; kj++) {
-                                int yi = i * stride - pad + ki, xj = j * stride - pad + kj;
+                                int yi = i * stride - pad + ki,
+                                    xj = j * stride - pad + kj;
                                 if (yi < 0 || yi >= h || xj < 0 || xj >= wd)
                                     continue;
                                 gx[IDX4(b, ic, yi, xj, c, h, wd)] +=
@@ -63,8 +66,9 @@ void nd_ref_conv_backward(float *dx, float *dw, const float *dy, const float *x,
     free(gw);
 }
 
-void nd_ref_bn_forward(float *y, float *mean, float *var, const float *x, const float *gamma,
-                       const float *beta, int n, int c, int hw, int relu) {
+void nd_ref_bn_forward(float *y, float *mean, float *var, const float *x,
+                       const float *gamma, const float *beta, int n, int c, int hw,
+                       int relu) {
     for (int ch = 0; ch < c; ch++) {
         double s = 0, ss = 0, cnt = (double)n * hw;
         for (int b = 0; b < n; b++)
@@ -89,8 +93,9 @@ void nd_ref_bn_forward(float *y, float *mean, float *var, const float *x, const 
 }
 
 void nd_ref_bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-                        const float *x, const float *y, const float *mean, const float *var,
-                        const float *gamma, int n, int c, int hw, int relu) {
+                        const float *x, const float *y, const float *mean,
+                        const float *var, const float *gamma, int n, int c, int hw,
+                        int relu) {
     for (int ch = 0; ch < c; ch++) {
         double cnt = (double)n * hw, r = 1.0 / sqrt(var[ch] + 1e-5), sg = 0, sgx = 0;
         for (int b = 0; b < n; b++)
@@ -113,12 +118,14 @@ void nd_ref_bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
 }
 
 void nd_ref_bn_infer(float *y, const float *x, const float *gamma, const float *beta,
-                     const float *mean, const float *var, int n, int c, int hw, int relu) {
+                     const float *mean, const float *var, int n, int c, int hw,
+                     int relu) {
     for (int b = 0; b < n; b++)
         for (int ch = 0; ch < c; ch++)
             for (int i = 0; i < hw; i++) {
                 size_t at = ((size_t)b * c + ch) * hw + i;
-                double out = (x[at] - mean[ch]) / sqrt(var[ch] + 1e-5) * gamma[ch] + beta[ch];
+                double out =
+                    (x[at] - mean[ch]) / sqrt(var[ch] + 1e-5) * gamma[ch] + beta[ch];
                 y[at] = (float)(relu && out < 0 ? 0 : out);
             }
 }
@@ -148,8 +155,8 @@ void nd_ref_maxpool_forward(float *y, const float *x, int n, int c, int h, int w
             }
 }
 
-void nd_ref_maxpool_backward(float *dx, const float *dy, const float *x, int n, int c, int h,
-                             int w) {
+void nd_ref_maxpool_backward(float *dx, const float *dy, const float *x, int n, int c,
+                             int h, int w) {
     int oh = out_size(h, 3, 2, 1), ow = out_size(w, 3, 2, 1);
     memset(dx, 0, sizeof(float) * (size_t)n * c * h * w);
     for (int p = 0; p < n * c; p++)
@@ -161,8 +168,8 @@ void nd_ref_maxpool_backward(float *dx, const float *dy, const float *x, int n, 
             }
 }
 
-void nd_ref_linear_forward(float *y, const float *x, const float *w, const float *b, int m,
-                           int k, int n) {
+void nd_ref_linear_forward(float *y, const float *x, const float *w, const float *b,
+                           int m, int k, int n) {
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
             double s = b ? b[j] : 0;
@@ -172,8 +179,8 @@ void nd_ref_linear_forward(float *y, const float *x, const float *w, const float
         }
 }
 
-void nd_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                            const float *w, int m, int k, int n) {
+void nd_ref_linear_backward(float *dx, float *dw, float *db, const float *dy,
+                            const float *x, const float *w, int m, int k, int n) {
     for (int i = 0; i < m; i++)
         for (int q = 0; q < k; q++) {
             double s = 0;
@@ -196,8 +203,8 @@ void nd_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, co
     }
 }
 
-void nd_ref_layernorm_forward(float *y, const float *x, const float *w, const float *b, int m,
-                              int d) {
+void nd_ref_layernorm_forward(float *y, const float *x, const float *w, const float *b,
+                              int m, int d) {
     for (int i = 0; i < m; i++) {
         const float *r = x + (size_t)i * d;
         double mu = 0, v = 0;
@@ -257,8 +264,8 @@ void nd_ref_gelu_backward(float *dx, const float *dy, const float *x, int n) {
 }
 
 /* Softmax of the scaled scores of query i of head hi in sequence si. */
-static void attention_row(double *a, const float *qkv, int l, int h, int e, int si, int hi,
-                          int i) {
+static void attention_row(double *a, const float *qkv, int l, int h, int e, int si,
+                          int hi, int i) {
     int inner = h * e, row = 3 * inner;
     const float *base = qkv + (size_t)si * l * row;
     double mx = -INFINITY, sum = 0;
@@ -288,15 +295,16 @@ void nd_ref_attention_forward(float *out, const float *qkv, int s, int l, int h,
                 for (int c = 0; c < e; c++) {
                     double o = 0;
                     for (int j = 0; j < l; j++)
-                        o += a[j] * qkv[((size_t)si * l + j) * row + 2 * inner + hi * e + c];
+                        o += a[j] *
+                             qkv[((size_t)si * l + j) * row + 2 * inner + hi * e + c];
                     out[((size_t)si * l + i) * inner + hi * e + c] = (float)o;
                 }
             }
     free(a);
 }
 
-void nd_ref_attention_backward(float *dqkv, const float *dout, const float *qkv, int s, int l,
-                               int h, int e) {
+void nd_ref_attention_backward(float *dqkv, const float *dout, const float *qkv, int s,
+                               int l, int h, int e) {
     int inner = h * e, row = 3 * inner;
     double *a = malloc(sizeof *a * l), *da = malloc(sizeof *da * l);
     double *g = calloc((size_t)s * l * row, sizeof *g);
@@ -307,11 +315,13 @@ void nd_ref_attention_backward(float *dqkv, const float *dout, const float *qkv,
                 const float *go = dout + ((size_t)si * l + i) * inner + hi * e;
                 double dot = 0;
                 for (int j = 0; j < l; j++) {
-                    const float *v = qkv + ((size_t)si * l + j) * row + 2 * inner + hi * e;
+                    const float *v =
+                        qkv + ((size_t)si * l + j) * row + 2 * inner + hi * e;
                     da[j] = 0;
                     for (int c = 0; c < e; c++) {
                         da[j] += go[c] * v[c];
-                        g[((size_t)si * l + j) * row + 2 * inner + hi * e + c] += a[j] * go[c];
+                        g[((size_t)si * l + j) * row + 2 * inner + hi * e + c] +=
+                            a[j] * go[c];
                     }
                     dot += da[j] * a[j];
                 }

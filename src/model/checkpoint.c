@@ -44,8 +44,8 @@ int nd_checkpoint_save(const nrdfer_model *m, const char *path, int with_optimiz
                 const nd_tensor_info *t = &m->params.tensors[i];
                 if (!t->trainable)
                     continue;
-                snprintf(name, sizeof name, "%s%s", optimizer_prefix(m->optimizer_kind, moment),
-                         t->name);
+                snprintf(name, sizeof name, "%s%s",
+                         optimizer_prefix(m->optimizer_kind, moment), t->name);
                 nd_st_add_f32(&w, name, t->ndim, t->shape,
                               (moment == 1 ? m->moment1 : m->moment2) + t->offset);
             }
@@ -95,20 +95,21 @@ static int check_entry(const nd_st_file *f, const nd_tensor_info *t, const char 
     if (!e)
         return nd_fail("%s: tensor '%s' is missing", f->path, name);
     if (strcmp(e->dtype, "F32"))
-        return nd_fail("%s: tensor '%s' has dtype %s, expected F32", f->path, name, e->dtype);
+        return nd_fail("%s: tensor '%s' has dtype %s, expected F32", f->path, name,
+                       e->dtype);
     int same = e->ndim == t->ndim;
     for (int d = 0; same && d < t->ndim; d++)
         same = e->shape[d] == t->shape[d];
     if (!same) {
         char want[96] = "", got[96] = "";
         for (int d = 0; d < t->ndim; d++)
-            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d ? ", " : "",
-                     (long long)t->shape[d]);
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld",
+                     d ? ", " : "", (long long)t->shape[d]);
         for (int d = 0; d < e->ndim; d++)
             snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? ", " : "",
                      (long long)e->shape[d]);
-        return nd_fail("%s: tensor '%s' has shape [%s], the model expects [%s]", f->path, name,
-                       got, want);
+        return nd_fail("%s: tensor '%s' has shape [%s], the model expects [%s]", f->path,
+                       name, got, want);
     }
     return 0;
 }
@@ -140,10 +141,11 @@ int nd_checkpoint_load(nrdfer_model *m, const char *path, int with_optimizer,
         const char *n = f.entries[i].name;
         if (!nd_params_find(&m->params, n) && !ends_with(n, ".num_batches_tracked") &&
             strncmp(n, "optim.", 6)) {
-            nd_fail("%s: tensor '%s' is not part of this model (config: static_branch=%d, "
-                    "dynamic_branch=%d, learned_cls_token=%d)",
-                    path, n, m->config.static_branch, m->config.dynamic_branch,
-                    m->config.learned_cls_token);
+            nd_fail(
+                "%s: tensor '%s' is not part of this model (config: static_branch=%d, "
+                "dynamic_branch=%d, learned_cls_token=%d)",
+                path, n, m->config.static_branch, m->config.dynamic_branch,
+                m->config.learned_cls_token);
             goto fail;
         }
     }
@@ -169,7 +171,8 @@ int nd_checkpoint_load(nrdfer_model *m, const char *path, int with_optimizer,
                 const nd_tensor_info *t = &m->params.tensors[i];
                 if (!t->trainable)
                     continue;
-                snprintf(name, sizeof name, "%s%s", optimizer_prefix(kind, moment), t->name);
+                snprintf(name, sizeof name, "%s%s", optimizer_prefix(kind, moment),
+                         t->name);
                 if (check_entry(&f, t, name, nd_st_find(&f, name)))
                     goto fail;
             }
@@ -199,7 +202,8 @@ int nd_checkpoint_load(nrdfer_model *m, const char *path, int with_optimizer,
                 const nd_tensor_info *t = &m->params.tensors[i];
                 if (!t->trainable)
                     continue;
-                snprintf(name, sizeof name, "%s%s", optimizer_prefix(kind, moment), t->name);
+                snprintf(name, sizeof name, "%s%s", optimizer_prefix(kind, moment),
+                         t->name);
                 nd_st_copy_f32(&f, nd_st_find(&f, name),
                                (moment == 1 ? m->moment1 : m->moment2) + t->offset);
             }

@@ -144,7 +144,8 @@ int nd_snippet_filter(const nrdfer_config *c, float *logits, const float *snippe
     return 0;
 }
 
-int nrdfer_model_predict(nrdfer_model *m, const float *clips, int n, nrdfer_prediction *out) {
+int nrdfer_model_predict(nrdfer_model *m, const float *clips, int n,
+                         nrdfer_prediction *out) {
     int classes = m->config.num_classes, K = m->d.K;
     nd_plan *p = nd_model_forward(m, clips, n, 0);
     if (!p)
@@ -159,8 +160,8 @@ int nrdfer_model_predict(nrdfer_model *m, const float *clips, int n, nrdfer_pred
         memcpy(r->logits, logits + (size_t)i * classes, sizeof(float) * classes);
         memcpy(filtered, r->logits, sizeof(float) * classes);
         if (m->config.snippet_filter)
-            r->neutral_suppressed = nd_snippet_filter(&m->config, filtered,
-                                                      snippets + (size_t)i * K * classes, K);
+            r->neutral_suppressed = nd_snippet_filter(
+                &m->config, filtered, snippets + (size_t)i * K * classes, K);
         nd_softmax(r->probs, filtered, classes);
         for (int j = 1; j < classes; j++)
             if (r->probs[j] > r->probs[r->label])
@@ -176,15 +177,16 @@ float nd_model_backward(nrdfer_model *m, const int *labels, float label_smoothin
 
     if (!m->grads)
         m->grads = alloc_floats(m->params.total);
-    float loss = nd_softmax_cross_entropy(dlogits, (const float *)(p->act + p->logits), labels,
-                                          p->batch, classes, label_smoothing);
+    float loss = nd_softmax_cross_entropy(dlogits, (const float *)(p->act + p->logits),
+                                          labels, p->batch, classes, label_smoothing);
     if (isfinite(loss))
         nd_plan_backward(p, &m->w, m->values, m->grads, dlogits);
     free(dlogits);
     return loss;
 }
 
-void nd_model_optimizer_step(nrdfer_model *m, const nrdfer_optimizer_config *opt, float lr) {
+void nd_model_optimizer_step(nrdfer_model *m, const nrdfer_optimizer_config *opt,
+                             float lr) {
     if (!m->moment1 || m->optimizer_kind != opt->kind) {
         free(m->moment1);
         free(m->moment2);
@@ -204,7 +206,8 @@ void nd_model_optimizer_step(nrdfer_model *m, const nrdfer_optimizer_config *opt
         float *w = m->values + info->offset, *g = m->grads + info->offset;
         float *m1 = m->moment1 + info->offset;
         if (opt->kind == NRDFER_SGD) {
-            /* PyTorch SGD: g += wd w; v = mu v + g (v = g at the first step); w -= lr v. */
+            /* PyTorch SGD: g += wd w; v = mu v + g (v = g at the first step); w -= lr v.
+             */
             for (size_t i = 0; i < info->count; i++) {
                 float gi = g[i] + opt->weight_decay * w[i];
                 m1[i] = m->step == 1 ? gi : opt->momentum * m1[i] + gi;
@@ -233,8 +236,8 @@ void nrdfer_model_reset_optimizer(nrdfer_model *m) {
 }
 
 int nrdfer_model_train_step(nrdfer_model *m, const float *clips, const int *labels, int n,
-                            const nrdfer_optimizer_config *opt, float lr, float label_smoothing,
-                            float *loss) {
+                            const nrdfer_optimizer_config *opt, float lr,
+                            float label_smoothing, float *loss) {
     for (int i = 0; i < n; i++)
         if (labels[i] < 0 || labels[i] >= m->config.num_classes)
             return nd_fail("label %d of clip %d is outside 0..%d", labels[i], i,

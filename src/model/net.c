@@ -66,18 +66,23 @@ static size_t add_matrix(nd_params *p, const char *prefix, const char *name, int
     return nd_params_add(p, full, 2, s, init, cols, 1);
 }
 
-static void add_tblock(nd_params *p, nd_tblock_w *w, const char *prefix, int dim, int inner,
-                       int hidden) {
+static void add_tblock(nd_params *p, nd_tblock_w *w, const char *prefix, int dim,
+                       int inner, int hidden) {
     w->ln1_w = add_vector(p, prefix, "ln1.weight", dim, ND_INIT_ONES, 0);
     w->ln1_b = add_vector(p, prefix, "ln1.bias", dim, ND_INIT_ZEROS, 0);
-    w->qkv = add_matrix(p, prefix, "attn.qkv.weight", 3 * inner, dim, ND_INIT_UNIFORM_FAN_IN);
-    w->proj_w = add_matrix(p, prefix, "attn.proj.weight", dim, inner, ND_INIT_UNIFORM_FAN_IN);
-    w->proj_b = add_vector(p, prefix, "attn.proj.bias", dim, ND_INIT_UNIFORM_FAN_IN, inner);
+    w->qkv =
+        add_matrix(p, prefix, "attn.qkv.weight", 3 * inner, dim, ND_INIT_UNIFORM_FAN_IN);
+    w->proj_w =
+        add_matrix(p, prefix, "attn.proj.weight", dim, inner, ND_INIT_UNIFORM_FAN_IN);
+    w->proj_b =
+        add_vector(p, prefix, "attn.proj.bias", dim, ND_INIT_UNIFORM_FAN_IN, inner);
     w->ln2_w = add_vector(p, prefix, "ln2.weight", dim, ND_INIT_ONES, 0);
     w->ln2_b = add_vector(p, prefix, "ln2.bias", dim, ND_INIT_ZEROS, 0);
-    w->fc1_w = add_matrix(p, prefix, "mlp.fc1.weight", hidden, dim, ND_INIT_UNIFORM_FAN_IN);
+    w->fc1_w =
+        add_matrix(p, prefix, "mlp.fc1.weight", hidden, dim, ND_INIT_UNIFORM_FAN_IN);
     w->fc1_b = add_vector(p, prefix, "mlp.fc1.bias", hidden, ND_INIT_UNIFORM_FAN_IN, dim);
-    w->fc2_w = add_matrix(p, prefix, "mlp.fc2.weight", dim, hidden, ND_INIT_UNIFORM_FAN_IN);
+    w->fc2_w =
+        add_matrix(p, prefix, "mlp.fc2.weight", dim, hidden, ND_INIT_UNIFORM_FAN_IN);
     w->fc2_b = add_vector(p, prefix, "mlp.fc2.bias", dim, ND_INIT_UNIFORM_FAN_IN, hidden);
 }
 
@@ -121,25 +126,29 @@ void nd_net_define(const nrdfer_config *c, nd_params *p, nd_weights *w) {
         add_block(p, &w->dynamic[2], "dsf.dynamic.2", d.c2, d.c2, 1);
     }
     if (c->static_branch) {
-        add_conv_bn(p, &w->static_conv, "dsf.static.conv", "dsf.static.bn", d.c2, d.c2, 3);
+        add_conv_bn(p, &w->static_conv, "dsf.static.conv", "dsf.static.bn", d.c2, d.c2,
+                    3);
         shape[0] = d.g * d.g, shape[1] = d.c2;
-        w->static_pos = nd_params_add(p, "dsf.static.pos_embed", 2, shape, ND_INIT_NORMAL, 0, 1);
+        w->static_pos =
+            nd_params_add(p, "dsf.static.pos_embed", 2, shape, ND_INIT_NORMAL, 0, 1);
         for (int i = 0; i < c->static_blocks; i++) {
             snprintf(prefix, sizeof prefix, "dsf.static.blocks.%d", i);
-            add_tblock(p, &w->static_blocks[i], prefix, d.c2, c->static_heads * c->head_dim,
-                       c->static_mlp);
+            add_tblock(p, &w->static_blocks[i], prefix, d.c2,
+                       c->static_heads * c->head_dim, c->static_mlp);
         }
     }
     for (int i = 0; i < c->temporal_blocks; i++) {
         snprintf(prefix, sizeof prefix, "temporal.blocks.%d", i);
-        add_tblock(p, &w->temporal_blocks[i], prefix, d.D, c->temporal_heads * c->head_dim,
-                   c->temporal_mlp);
+        add_tblock(p, &w->temporal_blocks[i], prefix, d.D,
+                   c->temporal_heads * c->head_dim, c->temporal_mlp);
     }
     shape[0] = d.T, shape[1] = d.D;
-    w->temporal_pos = nd_params_add(p, "temporal.pos_embed", 2, shape, ND_INIT_NORMAL, 0, 1);
+    w->temporal_pos =
+        nd_params_add(p, "temporal.pos_embed", 2, shape, ND_INIT_NORMAL, 0, 1);
     if (c->learned_cls_token) {
         shape[0] = d.D;
-        w->cls_token = nd_params_add(p, "temporal.cls_token", 1, shape, ND_INIT_NORMAL, 0, 1);
+        w->cls_token =
+            nd_params_add(p, "temporal.cls_token", 1, shape, ND_INIT_NORMAL, 0, 1);
     }
     w->head_w = add_matrix(p, "head", "weight", d.classes, d.D, ND_INIT_UNIFORM_FAN_IN);
     w->head_b = add_vector(p, "head", "bias", d.classes, ND_INIT_UNIFORM_FAN_IN, d.D);
@@ -155,20 +164,23 @@ static double block_flops(int n, int in, int out, int s_out, int has_down) {
 }
 
 static double tstack_flops(int tokens, int l, int dim, int inner, int mlp, int blocks) {
-    double per_token = 2.0 * dim * 3 * inner + 2.0 * inner * dim + 4.0 * dim * mlp +
-                       4.0 * l * inner;
+    double per_token =
+        2.0 * dim * 3 * inner + 2.0 * inner * dim + 4.0 * dim * mlp + 4.0 * l * inner;
     return per_token * tokens * blocks;
 }
 
 double nd_net_flops_per_clip(const nrdfer_config *c) {
     nd_dims d;
     nd_net_dims(c, &d);
-    int inner_s = c->static_heads * c->head_dim, inner_t = c->temporal_heads * c->head_dim;
-    double f = conv_flops(d.T, 3, d.c0, d.s_stem, 3) + conv_flops(d.T, d.c0, d.c0, d.s_stem, 3);
-    f += block_flops(d.T, d.c0, d.c0, d.s_pool, 0) + block_flops(d.T, d.c0, d.c1, d.s2, 1) +
-         block_flops(d.T, d.c1, d.c2, d.s3, 1);
+    int inner_s = c->static_heads * c->head_dim,
+        inner_t = c->temporal_heads * c->head_dim;
+    double f =
+        conv_flops(d.T, 3, d.c0, d.s_stem, 3) + conv_flops(d.T, d.c0, d.c0, d.s_stem, 3);
+    f += block_flops(d.T, d.c0, d.c0, d.s_pool, 0) +
+         block_flops(d.T, d.c0, d.c1, d.s2, 1) + block_flops(d.T, d.c1, d.c2, d.s3, 1);
     if (c->dynamic_branch)
-        f += block_flops(d.Q, d.c2, d.c2, d.g, 1) + 2 * block_flops(d.Q, d.c2, d.c2, d.g, 0);
+        f += block_flops(d.Q, d.c2, d.c2, d.g, 1) +
+             2 * block_flops(d.Q, d.c2, d.c2, d.g, 0);
     if (c->static_branch)
         f += conv_flops(d.Q, d.c2, d.c2, d.g, 3) +
              tstack_flops(d.Q * d.g * d.g, d.g * d.g, d.c2, inner_s, c->static_mlp,
@@ -233,7 +245,8 @@ static int plan_build(nd_plan *p) {
             return -1;
         dnnl_memory_desc_t tokens;
         dnnl_dims_t dims = {NS, d->c2, d->g, d->g};
-        if (dnnl_memory_desc_init_by_tag(&tokens, 4, dims, dnnl_f32, dnnl_nhwc) != dnnl_success)
+        if (dnnl_memory_desc_init_by_tag(&tokens, 4, dims, dnnl_f32, dnnl_nhwc) !=
+            dnnl_success)
             return nd_fail("cannot describe the static token layout");
         const dnnl_memory_desc_t *blocked = &p->static_unit.conv.dst_md;
         if (nd_reorder_init(&p->static_to_tokens, blocked, &tokens) ||
@@ -300,8 +313,8 @@ void nd_plan_free(nd_plan *p) {
 
 /* Builds the L = n + 1 token sequence [class token; tokens] + pos[0:L]. The
  * class token is the mean of the n tokens (DCT) or the learned token. */
-static void build_sequence(float *seq, const float *tokens, int n, int dim, const float *pos,
-                           const float *learned_cls) {
+static void build_sequence(float *seq, const float *tokens, int n, int dim,
+                           const float *pos, const float *learned_cls) {
     for (int j = 0; j < dim; j++) {
         float s = 0;
         if (learned_cls) {
@@ -314,26 +327,33 @@ static void build_sequence(float *seq, const float *tokens, int n, int dim, cons
         seq[j] = s + pos[j];
     }
     for (int t = 0; t < n; t++)
-        nd_add(seq + (size_t)(t + 1) * dim, tokens + (size_t)t * dim, pos + (size_t)(t + 1) * dim,
-               dim);
+        nd_add(seq + (size_t)(t + 1) * dim, tokens + (size_t)t * dim,
+               pos + (size_t)(t + 1) * dim, dim);
 }
 
 static void spatial_forward(nd_plan *p, const nd_weights *w, float *values, int training,
                             int set_w) {
     nd_unit_forward(p, &p->stem1, &w->stem1, values, ACT(p, p->input), training, set_w);
-    nd_unit_forward(p, &p->stem2, &w->stem2, values, ACT(p, p->stem1.bn_out), training, set_w);
-    nd_pool_forward(&p->pool, ACT(p, p->stem2.bn_out), ACT(p, p->pool_out), p->act + p->pool_ws);
-    nd_block_forward(p, &p->layer1, &w->layer1, values, ACT(p, p->pool_out), training, set_w);
-    nd_block_forward(p, &p->layer2, &w->layer2, values, ACT(p, p->layer1.out), training, set_w);
-    nd_block_forward(p, &p->layer3, &w->layer3, values, ACT(p, p->layer2.out), training, set_w);
+    nd_unit_forward(p, &p->stem2, &w->stem2, values, ACT(p, p->stem1.bn_out), training,
+                    set_w);
+    nd_pool_forward(&p->pool, ACT(p, p->stem2.bn_out), ACT(p, p->pool_out),
+                    p->act + p->pool_ws);
+    nd_block_forward(p, &p->layer1, &w->layer1, values, ACT(p, p->pool_out), training,
+                     set_w);
+    nd_block_forward(p, &p->layer2, &w->layer2, values, ACT(p, p->layer1.out), training,
+                     set_w);
+    nd_block_forward(p, &p->layer3, &w->layer3, values, ACT(p, p->layer2.out), training,
+                     set_w);
 }
 
-/* Dynamic-static fusion: X[n, c*g*g + cell] = dynamic[n][c][cell] + static[n][cell][c]. */
+/* Dynamic-static fusion: X[n, c*g*g + cell] = dynamic[n][c][cell] + static[n][cell][c].
+ */
 static void dsf_forward(nd_plan *p, const nd_weights *w, float *values, int training,
                         int set_w) {
     const nd_dims *d = &p->d;
     int B = p->batch, NS = B * d->Q, gg = d->g * d->g, c2 = d->c2;
-    size_t frame = nd_dnnl_md_size(&p->layer3.u2.conv.dst_md) / sizeof(float) / (B * d->T);
+    size_t frame =
+        nd_dnnl_md_size(&p->layer3.u2.conv.dst_md) / sizeof(float) / (B * d->T);
     const float *F = ACT(p, p->layer3.out);
     float *x = ACT(p, p->x);
 
@@ -342,13 +362,14 @@ static void dsf_forward(nd_plan *p, const nd_weights *w, float *values, int trai
         for (int b = 0; b < B; b++)
             for (int t = 0; t < d->Q; t++)
                 nd_sub(diff + (size_t)(b * d->Q + t) * frame,
-                       F + (size_t)(b * d->T + t + 1) * frame, F + (size_t)(b * d->T + t) * frame,
-                       frame);
-        nd_block_forward(p, &p->dynamic[0], &w->dynamic[0], values, diff, training, set_w);
-        nd_block_forward(p, &p->dynamic[1], &w->dynamic[1], values, ACT(p, p->dynamic[0].out),
-                         training, set_w);
-        nd_block_forward(p, &p->dynamic[2], &w->dynamic[2], values, ACT(p, p->dynamic[1].out),
-                         training, set_w);
+                       F + (size_t)(b * d->T + t + 1) * frame,
+                       F + (size_t)(b * d->T + t) * frame, frame);
+        nd_block_forward(p, &p->dynamic[0], &w->dynamic[0], values, diff, training,
+                         set_w);
+        nd_block_forward(p, &p->dynamic[1], &w->dynamic[1], values,
+                         ACT(p, p->dynamic[0].out), training, set_w);
+        nd_block_forward(p, &p->dynamic[2], &w->dynamic[2], values,
+                         ACT(p, p->dynamic[1].out), training, set_w);
         nd_reorder_run(&p->dyn_to_plain, ACT(p, p->dynamic[2].out), x);
     } else {
         nd_zero(x, (size_t)NS * d->D);
@@ -367,8 +388,10 @@ static void dsf_forward(nd_plan *p, const nd_weights *w, float *values, int trai
         float *seq = ACT(p, p->static_stack.in);
         const float *tok = ACT(p, p->static_tokens), *pos = values + w->static_pos;
         for (int n = 0; n < NS; n++)
-            nd_add(seq + (size_t)n * gg * c2, tok + (size_t)n * gg * c2, pos, (size_t)gg * c2);
-        nd_tstack_forward(p, &p->static_stack, w->static_blocks, values, p->config.head_dim);
+            nd_add(seq + (size_t)n * gg * c2, tok + (size_t)n * gg * c2, pos,
+                   (size_t)gg * c2);
+        nd_tstack_forward(p, &p->static_stack, w->static_blocks, values,
+                          p->config.head_dim);
         const float *out = nd_tstack_out(p, &p->static_stack);
 #pragma omp parallel for schedule(static)
         for (int n = 0; n < NS; n++)
@@ -394,22 +417,22 @@ static void temporal_forward(nd_plan *p, const nd_weights *w, const float *value
     float *cls_out = ACT(p, p->cls_out);
     for (int b = 0; b < B; b++)
         memcpy(cls_out + (size_t)b * D, zo + (size_t)b * T * D, sizeof(float) * D);
-    nd_linear_forward(ACT(p, p->logits), cls_out, values + w->head_w, values + w->head_b, B, D,
-                      d->classes);
+    nd_linear_forward(ACT(p, p->logits), cls_out, values + w->head_w, values + w->head_b,
+                      B, D, d->classes);
 
     /* The snippets: tokens [2k, 2k+2], each with its own class token. */
     float *zs = ACT(p, p->snippets.in);
     for (int b = 0; b < B; b++)
         for (int k = 0; k < K; k++)
-            build_sequence(zs + (size_t)(b * K + k) * 4 * D, x + ((size_t)b * Q + 2 * k) * D, 3,
-                           D, pos, cls);
+            build_sequence(zs + (size_t)(b * K + k) * 4 * D,
+                           x + ((size_t)b * Q + 2 * k) * D, 3, D, pos, cls);
     nd_tstack_forward(p, &p->snippets, w->temporal_blocks, values, p->config.head_dim);
     const float *so = nd_tstack_out(p, &p->snippets);
     float *snip_cls = ACT(p, p->snip_cls);
     for (int i = 0; i < B * K; i++)
         memcpy(snip_cls + (size_t)i * D, so + (size_t)i * 4 * D, sizeof(float) * D);
-    nd_linear_forward(ACT(p, p->snip_logits), snip_cls, values + w->head_w, values + w->head_b,
-                      B * K, D, d->classes);
+    nd_linear_forward(ACT(p, p->snip_logits), snip_cls, values + w->head_w,
+                      values + w->head_b, B * K, D, d->classes);
 }
 
 void nd_plan_forward(nd_plan *p, const nd_weights *w, float *values, const float *clips,
@@ -436,13 +459,14 @@ static void temporal_backward(nd_plan *p, const nd_weights *w, const float *valu
 
     /* Head, then the class-token rows of the transformer output. */
     float *dcls = GRAD(p, p->cls_out);
-    nd_linear_backward(dcls, grads + w->head_w, grads + w->head_b, dlogits, ACT(p, p->cls_out),
-                       values + w->head_w, B, D, d->classes, 0.0f);
+    nd_linear_backward(dcls, grads + w->head_w, grads + w->head_b, dlogits,
+                       ACT(p, p->cls_out), values + w->head_w, B, D, d->classes, 0.0f);
     float *dzo = nd_tstack_dout(p, &p->temporal);
     nd_zero(dzo, (size_t)B * T * D);
     for (int b = 0; b < B; b++)
         memcpy(dzo + (size_t)b * T * D, dcls + (size_t)b * D, sizeof(float) * D);
-    nd_tstack_backward(p, &p->temporal, w->temporal_blocks, values, grads, p->config.head_dim);
+    nd_tstack_backward(p, &p->temporal, w->temporal_blocks, values, grads,
+                       p->config.head_dim);
 
     /* Position embedding, class token and the tokens X. */
     const float *dz = GRAD(p, p->temporal.in);
@@ -461,15 +485,18 @@ static void temporal_backward(nd_plan *p, const nd_weights *w, const float *valu
         for (int b = 0; b < B; b++) {
             float from_cls = learned ? 0.0f : dz[(size_t)b * T * D + j] / Q;
             for (int t = 0; t < Q; t++)
-                dx[((size_t)b * Q + t) * D + j] = dz[((size_t)b * T + t + 1) * D + j] + from_cls;
+                dx[((size_t)b * Q + t) * D + j] =
+                    dz[((size_t)b * T + t + 1) * D + j] + from_cls;
         }
     }
 }
 
-static void dsf_backward(nd_plan *p, const nd_weights *w, const float *values, float *grads) {
+static void dsf_backward(nd_plan *p, const nd_weights *w, const float *values,
+                         float *grads) {
     const nd_dims *d = &p->d;
     int B = p->batch, NS = B * d->Q, gg = d->g * d->g, c2 = d->c2;
-    size_t frame = nd_dnnl_md_size(&p->layer3.u2.conv.dst_md) / sizeof(float) / (B * d->T);
+    size_t frame =
+        nd_dnnl_md_size(&p->layer3.u2.conv.dst_md) / sizeof(float) / (B * d->T);
     const float *dx = GRAD(p, p->x);
     float *dF = GRAD(p, p->layer3.out);
 
@@ -509,8 +536,8 @@ static void dsf_backward(nd_plan *p, const nd_weights *w, const float *values, f
                           ACT(p, p->dynamic[1].out), GRAD(p, p->dynamic[1].out));
         nd_block_backward(p, &p->dynamic[1], &w->dynamic[1], values, grads,
                           ACT(p, p->dynamic[0].out), GRAD(p, p->dynamic[0].out));
-        nd_block_backward(p, &p->dynamic[0], &w->dynamic[0], values, grads, ACT(p, p->diff),
-                          GRAD(p, p->diff));
+        nd_block_backward(p, &p->dynamic[0], &w->dynamic[0], values, grads,
+                          ACT(p, p->diff), GRAD(p, p->diff));
         const float *ddiff = GRAD(p, p->diff);
         for (int b = 0; b < B; b++)
             for (int t = 0; t < d->Q; t++) {

@@ -11,9 +11,9 @@ static int dtype_size(const char *dtype) {
     static const struct {
         const char *name;
         int size;
-    } types[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4},
-                 {"I16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1}, {"U16", 2}, {"U32", 4},
-                 {"U64", 8}};
+    } types[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
+                 {"I32", 4}, {"I16", 2}, {"I8", 1},  {"U8", 1},   {"BOOL", 1},
+                 {"U16", 2}, {"U32", 4}, {"U64", 8}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (!strcmp(dtype, types[i].name))
             return types[i].size;
@@ -82,8 +82,8 @@ int nd_st_open(nd_st_file *f, const char *path) {
         header_len = header_len << 8 | f->bytes[i];
     if (header_len > size - 8 || header_len > (100u << 20)) {
         nd_st_close(f);
-        return nd_fail("%s: not a safetensors file (header length %llu does not fit)", path,
-                       (unsigned long long)header_len);
+        return nd_fail("%s: not a safetensors file (header length %llu does not fit)",
+                       path, (unsigned long long)header_len);
     }
     f->data_start = 8 + header_len;
     cJSON *header = cJSON_ParseWithLength((const char *)f->bytes + 8, header_len);
@@ -132,7 +132,8 @@ const nd_st_entry *nd_st_find(const nd_st_file *f, const char *name) {
 }
 
 const char *nd_st_metadata(const nd_st_file *f, const char *key) {
-    const cJSON *v = f->metadata ? cJSON_GetObjectItemCaseSensitive(f->metadata, key) : NULL;
+    const cJSON *v =
+        f->metadata ? cJSON_GetObjectItemCaseSensitive(f->metadata, key) : NULL;
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 

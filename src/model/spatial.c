@@ -11,7 +11,8 @@ int nd_unit_plan(nd_plan *p, nd_unit *u, int n, int ic, int oc, int ih, int k, i
                  int relu, int plain_src) {
     int pad = k / 2;
     memset(u, 0, sizeof *u);
-    if (nd_conv_init(&u->conv, n, ic, oc, ih, ih, k, stride, pad, plain_src, p->with_backward))
+    if (nd_conv_init(&u->conv, n, ic, oc, ih, ih, k, stride, pad, plain_src,
+                     p->with_backward))
         return -1;
     nd_bn_init(&u->bn, n, oc, u->conv.oh * u->conv.ow, nd_dnnl_act_block(oc), relu);
     size_t bytes = nd_dnnl_md_size(&u->conv.dst_md);
@@ -40,13 +41,14 @@ void nd_unit_forward(nd_plan *p, nd_unit *u, const nd_conv_bn_w *w, float *value
     /* Batch statistics, then PyTorch's running update with the unbiased
      * variance var * n / (n - 1), n values per channel. */
     float *mean = ACT(p, u->mean), *var = ACT(p, u->var);
-    nd_bn_forward_train(&u->bn, ACT(p, u->conv_out), ACT(p, u->bn_out), scale, shift, mean,
-                        var);
+    nd_bn_forward_train(&u->bn, ACT(p, u->conv_out), ACT(p, u->bn_out), scale, shift,
+                        mean, var);
     double n = (double)u->bn.n * u->bn.hw;
     float unbias = n > 1 ? (float)(n / (n - 1)) : 1.0f;
     for (int c = 0; c < u->bn.c; c++) {
         running_mean[c] = (1 - BN_MOMENTUM) * running_mean[c] + BN_MOMENTUM * mean[c];
-        running_var[c] = (1 - BN_MOMENTUM) * running_var[c] + BN_MOMENTUM * var[c] * unbias;
+        running_var[c] =
+            (1 - BN_MOMENTUM) * running_var[c] + BN_MOMENTUM * var[c] * unbias;
     }
 }
 
@@ -89,7 +91,8 @@ void nd_block_forward(nd_plan *p, nd_block *b, const nd_block_w *w, float *value
     float *out = ACT(p, b->out);
 
     nd_unit_forward(p, &b->u1, &w->c1, values, src, training, set_weights);
-    nd_unit_forward(p, &b->u2, &w->c2, values, ACT(p, b->u1.bn_out), training, set_weights);
+    nd_unit_forward(p, &b->u2, &w->c2, values, ACT(p, b->u1.bn_out), training,
+                    set_weights);
     const float *shortcut = src;
     if (b->has_down) {
         nd_unit_forward(p, &b->down, &w->down, values, src, training, set_weights);
@@ -113,7 +116,8 @@ void nd_block_backward(nd_plan *p, nd_block *b, const nd_block_w *w, const float
         float *d_shortcut = d_src ? GRAD(p, b->shortcut_grad) : NULL;
         nd_unit_backward(p, &b->down, &w->down, values, grads, src, d_sum, d_shortcut);
         if (d_src)
-            nd_acc(d_src, d_shortcut, nd_dnnl_md_size(&b->u1.conv.src_md) / sizeof(float));
+            nd_acc(d_src, d_shortcut,
+                   nd_dnnl_md_size(&b->u1.conv.src_md) / sizeof(float));
     } else if (d_src) {
         nd_acc(d_src, d_sum, n);
     }

@@ -57,10 +57,10 @@ void nd_tstack_forward(nd_plan *p, const nd_tstack *st, const nd_tblock_w *w,
                              values + bw->ln1_w, values + bw->ln1_b, m, d);
         nd_linear_forward(ACT(p, b->qkv), ACT(p, b->ln1), values + bw->qkv, NULL, m, d,
                           3 * inner);
-        nd_attention_forward(ACT(p, b->attn), ACT(p, b->att), ACT(p, b->qkv), st->s, st->l,
-                             st->heads, head_dim);
-        nd_linear_forward(x1, ACT(p, b->attn), values + bw->proj_w, values + bw->proj_b, m,
-                          inner, d);
+        nd_attention_forward(ACT(p, b->attn), ACT(p, b->att), ACT(p, b->qkv), st->s,
+                             st->l, st->heads, head_dim);
+        nd_linear_forward(x1, ACT(p, b->attn), values + bw->proj_w, values + bw->proj_b,
+                          m, inner, d);
         nd_acc(x1, x, (size_t)m * d);
 
         /* MLP half. */
@@ -69,7 +69,8 @@ void nd_tstack_forward(nd_plan *p, const nd_tstack *st, const nd_tblock_w *w,
         nd_linear_forward(ACT(p, b->h1), ACT(p, b->ln2), values + bw->fc1_w,
                           values + bw->fc1_b, m, d, h);
         nd_gelu_forward(ACT(p, b->h1g), ACT(p, b->h1), (size_t)m * h);
-        nd_linear_forward(x2, ACT(p, b->h1g), values + bw->fc2_w, values + bw->fc2_b, m, h, d);
+        nd_linear_forward(x2, ACT(p, b->h1g), values + bw->fc2_w, values + bw->fc2_b, m,
+                          h, d);
         nd_acc(x2, x1, (size_t)m * d);
         x = x2;
     }
@@ -92,7 +93,8 @@ void nd_tstack_backward(nd_plan *p, const nd_tstack *st, const nd_tblock_w *w,
                            ACT(p, b->h1g), values + bw->fc2_w, m, h, d, 0.0f);
         nd_gelu_backward(GRAD(p, b->h1), GRAD(p, b->h1g), ACT(p, b->h1), (size_t)m * h);
         nd_linear_backward(GRAD(p, b->ln2), grads + bw->fc1_w, grads + bw->fc1_b,
-                           GRAD(p, b->h1), ACT(p, b->ln2), values + bw->fc1_w, m, d, h, 0.0f);
+                           GRAD(p, b->h1), ACT(p, b->ln2), values + bw->fc1_w, m, d, h,
+                           0.0f);
         memcpy(dx1, dx2, sizeof(float) * md);
         nd_layernorm_backward(dx1, grads + bw->ln2_w, grads + bw->ln2_b, GRAD(p, b->ln2),
                               ACT(p, b->x1), ACT(p, b->ln2_mean), ACT(p, b->ln2_rstd),
@@ -106,8 +108,8 @@ void nd_tstack_backward(nd_plan *p, const nd_tstack *st, const nd_tblock_w *w,
         nd_linear_backward(GRAD(p, b->ln1), grads + bw->qkv, NULL, GRAD(p, b->qkv),
                            ACT(p, b->ln1), values + bw->qkv, m, d, 3 * inner, 0.0f);
         memcpy(dx, dx1, sizeof(float) * md);
-        nd_layernorm_backward(dx, grads + bw->ln1_w, grads + bw->ln1_b, GRAD(p, b->ln1), x,
-                              ACT(p, b->ln1_mean), ACT(p, b->ln1_rstd), values + bw->ln1_w, m,
-                              d, 1.0f);
+        nd_layernorm_backward(dx, grads + bw->ln1_w, grads + bw->ln1_b, GRAD(p, b->ln1),
+                              x, ACT(p, b->ln1_mean), ACT(p, b->ln1_rstd),
+                              values + bw->ln1_w, m, d, 1.0f);
     }
 }

@@ -18,8 +18,8 @@ static float *copy_of(const float *src, size_t n) {
     return p;
 }
 
-static void add(nd_st_writer *w, const char *name, int ndim, int64_t d0, int64_t d1, int64_t d2,
-                const float *data) {
+static void add(nd_st_writer *w, const char *name, int ndim, int64_t d0, int64_t d1,
+                int64_t d2, const float *data) {
     int64_t shape[3] = {d0, d1, d2};
     nd_st_add_f32(w, name, ndim, shape, data);
 }
@@ -101,8 +101,8 @@ int main(int argc, char **argv) {
 
     /* Training steps on the same input. */
     float *initial = copy_of(m->values, m->params.total);
-    nrdfer_optimizer_config opt = {.kind = NRDFER_SGD, .lr = lr, .momentum = momentum,
-                                   .weight_decay = wd};
+    nrdfer_optimizer_config opt = {
+        .kind = NRDFER_SGD, .lr = lr, .momentum = momentum, .weight_decay = wd};
     float *train_logits = NULL, *train_snip = NULL, *grads = NULL, *running = NULL;
     float loss = 0;
     for (int s = 0; s < steps; s++) {
