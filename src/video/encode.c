@@ -75,9 +75,9 @@ static int configure_codec(nd_video_encoder *enc, const AVCodec *codec, int fps)
         av_opt_set(c->priv_data, "preset", "veryfast", 0);
         av_opt_set(c->priv_data, "crf", "20", 0);
         /* NOTE: with macroblock-tree rate control on, libx264 0.164 (Debian 12)
-         * gave different bytes for the same frames when other threads of the
-         * process were busy (seen with 2 worker threads, not with 1); without
-         * it the output was identical in every trial. */
+         * wrote different bytes for the same frames when 2 worker threads ran,
+         * even with one encoder at a time. With mbtree=0 the output was
+         * identical in every trial, but the cause inside x264 is unknown. */
         av_opt_set(c->priv_data, "x264-params", "mbtree=0", 0);
     } else {
         c->flags |= AV_CODEC_FLAG_QSCALE;
