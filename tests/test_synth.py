@@ -83,9 +83,10 @@ class SynthTest(unittest.TestCase):
         self.assertEqual(changed, [])
 
     def test_thread_count_identical_files(self):
-        two, one = tree_hashes(self.high), tree_hashes(self.high_one_thread)
-        self.assertEqual(sorted(two), sorted(one))
-        changed = [p for p in two if two[p] != one[p]]
+        two_threads = tree_hashes(self.high)
+        one_thread = tree_hashes(self.high_one_thread)
+        self.assertEqual(sorted(two_threads), sorted(one_thread))
+        changed = [p for p in two_threads if two_threads[p] != one_thread[p]]
         self.assertEqual(changed, [])
 
     def test_other_seed_differs(self):

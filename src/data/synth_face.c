@@ -79,13 +79,14 @@ void nd_synth_identity_random(nd_synth_identity *id, nd_rng *rng) {
     id->resting[ND_ACT_CORNER_UP] = nd_rng_range(rng, 0, 0.15);
 }
 
-/* Shoulders and neck, below the chin; mostly outside a face crop. */
+/* Shoulders, torso and neck below the chin, mostly outside a face crop. */
 static void draw_body(cairo_t *cr, const nd_synth_identity *id) {
     cairo_save(cr);
     cairo_translate(cr, 0, 2.0);
     cairo_scale(cr, 1.5, 0.75);
     cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
     cairo_restore(cr);
+    cairo_rectangle(cr, -1.5, 2.0, 3.0, 20.0);
     set_rgb(cr, id->clothes, 1);
     cairo_fill(cr);
 

@@ -248,7 +248,7 @@ static void plan_event(nd_synth_clip *clip, nd_synth_event_kind kind, int mild, 
         e->p[0] = mild ? nd_rng_range(rng, 0.1, 0.25) : nd_rng_range(rng, 0.25, 0.6);
         break;
     case ND_EV_JPEG:
-        e->p[0] = mild ? (double)nd_rng_int(rng, 25, 40) : (double)nd_rng_int(rng, 8, 25);
+        e->p[0] = mild ? (double)nd_rng_int(rng, 25, 40) : (double)nd_rng_int(rng, 12, 30);
         break;
     case ND_EV_SHAKE:
         e->p[0] = mild ? nd_rng_range(rng, 0.01, 0.03) : nd_rng_range(rng, 0.03, 0.08);
@@ -269,7 +269,7 @@ static void plan_noise(nd_synth_clip *clip, nd_synth_noise noise, int long_neutr
         if (nd_rng_uniform(rng) < 0.6)
             plan_event(clip, mild[nd_rng_int(rng, 0, 3)], 1, rng);
     } else if (noise == ND_SYNTH_NOISE_HIGH) {
-        int count = (int)nd_rng_int(rng, 1, 4);
+        int count = (int)nd_rng_int(rng, 1, 3);
         for (int k = 0; k < count; k++)
             plan_event(clip, (nd_synth_event_kind)nd_rng_int(rng, ND_EV_HAND, ND_EV_SHAKE), 0,
                        rng);
