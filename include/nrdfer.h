@@ -113,6 +113,8 @@ int nrdfer_model_save(const nrdfer_model *model, const char *path);
 void nrdfer_model_free(nrdfer_model *model);
 
 const nrdfer_config *nrdfer_model_config(const nrdfer_model *model);
+/* Switches the snippet filter of predict on (1) or off (0). */
+void nrdfer_model_set_snippet_filter(nrdfer_model *model, int on);
 size_t nrdfer_model_num_params(const nrdfer_model *model);
 /* Forward floating-point operations for one clip (multiply-add = 2). */
 double nrdfer_model_flops_per_clip(const nrdfer_model *model);

@@ -14,8 +14,12 @@ packages=(
     libopenmpi-dev openmpi-bin
     python3-torch python3-numpy python3-pil python3-torchvision
     ffmpeg
-    # Tests only: OpenCV's Haar cascade checks that synthetic faces are detectable.
+    # Tests only: OpenCV's Haar cascade checks that synthetic faces are
+    # detectable, and the predict tests compare their detector with it.
     python3-opencv
+    # Test videos of the predict tests: Megamind.avi (opencv-doc) and
+    # movie-hello.mp4 (forensics-samples-files).
+    opencv-doc forensics-samples-files
 )
 
 missing=()

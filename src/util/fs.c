@@ -125,9 +125,10 @@ int nd_atomic_open(nd_atomic_file *f, const char *path) {
     f->fp = fopen(f->tmp_path, "wb");
     if (!f->fp) {
         int e = errno;
+        nd_fail("cannot write %s: %s", f->tmp_path, strerror(e));
         free(f->path);
         free(f->tmp_path);
-        return nd_fail("cannot write %s: %s", f->tmp_path, strerror(e));
+        return -1;
     }
     return 0;
 }
