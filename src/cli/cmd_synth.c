@@ -29,8 +29,9 @@ static void usage(FILE *out) {
             "  -o, --out DIR      output folder (created; a non-empty folder must be an\n"
             "                     earlier synth output unless --force)\n"
             "  -n, --clips N      number of clips, %d..%d (default 700)\n"
-            "  -s, --seed S       random seed, 0..%llu (default 1); the output depends only\n"
-            "                     on the seed and the settings, not on --threads\n"
+            "  -s, --seed S       random seed, 0..%llu (default 1)\n"
+            "                     The output depends only on the seed and the settings,\n"
+            "                     not on --threads.\n"
             "      --noise LEVEL  none, low or high (default high): high adds what\n"
             "                     in-the-wild clips have: long neutral stretches, hands\n"
             "                     and objects over the face, motion blur, black frames,\n"
@@ -46,7 +47,8 @@ static void usage(FILE *out) {
             ND_SYNTH_SCENE_HEIGHT, ND_SYNTH_FPS);
 }
 
-/* Parses a whole decimal integer in [lo, hi]; 0 on success. */
+/* Parses text as a whole decimal integer in [lo, hi]. Returns 0, or -1 when
+ * it is not one. */
 static int parse_int(const char *text, long long lo, long long hi, long long *value) {
     if (!text || !*text)
         return -1;
@@ -76,12 +78,16 @@ int nd_cmd_synth(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    if (cores > 256)
+        cores = 256;
     nd_synth_options o = {
         .clips = 700,
         .seed = 1,
         .noise = ND_SYNTH_NOISE_HIGH,
         .size = 128,
-        .threads = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1,
+        .threads = (int)cores,
     };
 
     optind = 1;
@@ -151,7 +157,7 @@ int nd_cmd_synth(int argc, char **argv) {
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "nrdfer synth: unexpected argument '%s'; the folder goes after --out\n",
+        fprintf(stderr, "nrdfer synth: unexpected argument '%s': pass the folder with --out\n",
                 argv[optind]);
         return ND_EXIT_USAGE;
     }

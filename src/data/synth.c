@@ -20,8 +20,8 @@
 #define VIDEO_DIR "videos"
 #define GENERATOR_NAME "nrdfer synth"
 
-/* Stream ids for draws that concern the whole dataset; clip streams use the
- * clip index (< ND_SYNTH_MAX_CLIPS) as their first id. */
+/* First stream id of the draws that concern the whole dataset. Clip streams
+ * use the clip index (< ND_SYNTH_MAX_CLIPS) instead, so the two never meet. */
 #define DATASET_STREAM 0xFFFFFFFFull
 
 /* State shared by the worker threads. */
@@ -37,7 +37,8 @@ typedef struct synth_job {
 
 /* ---- Output folder ---- */
 
-/* Clip count of a previous synth output in dir, 0 when dir holds none. */
+/* Returns the clip count of a previous synth output in dir, or 0 when dir
+ * contains none. */
 static int previous_synth_clips(const char *dir) {
     char *path = nd_path_join(dir, "synth.json");
     char *text;
@@ -167,9 +168,9 @@ static void assign_labels(const nd_synth_options *o, int *labels) {
     }
 }
 
-/* Stratified folds: each class's clips, shuffled, are dealt to the folds in
- * turn; the starting fold continues from the previous class so the fold
- * sizes differ by at most one. */
+/* Assigns stratified folds. Each class's clips, shuffled, are dealt to the
+ * folds in turn. The dealing continues from where the previous class
+ * stopped, so the fold sizes differ by at most one. */
 static void assign_folds(const nd_synth_options *o, const int *labels, int *folds) {
     nd_rng rng;
     nd_rng_seed(&rng, nd_rng_derive(o->seed, DATASET_STREAM, 2));
@@ -279,7 +280,7 @@ static void *synth_worker(void *arg) {
         pthread_mutex_unlock(&job->lock);
     }
 
-    /* Keep the first error message; nd_fail() state is per thread. */
+    /* Keep the first error message, because nd_fail() state is per thread. */
     if (status != 0) {
         pthread_mutex_lock(&job->lock);
         if (!job->failed)

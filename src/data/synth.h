@@ -46,7 +46,7 @@ typedef struct nd_synth_options {
 /* Generates the dataset. The output is a function of the seed and the other
  * settings only: each clip is drawn from nd_rng_derive(seed, clip index, 0),
  * so the thread count does not change a byte. Rejects a non-empty out_dir
- * that holds no synth.json unless force is set. Returns 0, or -1 with
+ * that contains no synth.json unless force is set. Returns 0, or -1 with
  * nd_fail() set. */
 int nd_synth_generate(const nd_synth_options *options);
 

@@ -61,11 +61,11 @@ void nd_synth_identity_random(nd_synth_identity *id, nd_rng *rng) {
     id->eye_spacing = nd_rng_range(rng, 0.25, 0.33);
     id->eye_size = nd_rng_range(rng, 0.85, 1.15);
     id->eye_height = nd_rng_range(rng, -0.14, -0.04);
-    id->brow_thickness = nd_rng_range(rng, 0.035, 0.075);
+    id->brow_thickness = nd_rng_range(rng, 0.045, 0.08);
     id->brow_arch = nd_rng_range(rng, 0.0, 1.0);
     id->nose_length = nd_rng_range(rng, 0.2, 0.3);
     id->nose_width = nd_rng_range(rng, 0.85, 1.25);
-    id->mouth_width = nd_rng_range(rng, 0.36, 0.5);
+    id->mouth_width = nd_rng_range(rng, 0.42, 0.52);
     id->mouth_height = nd_rng_range(rng, 0.5, 0.58);
     id->beard = nd_rng_uniform(rng) < 0.15;
 
@@ -79,13 +79,14 @@ void nd_synth_identity_random(nd_synth_identity *id, nd_rng *rng) {
     id->resting[ND_ACT_CORNER_UP] = nd_rng_range(rng, 0, 0.15);
 }
 
-/* Shoulders and neck, below the chin; mostly outside a face crop. */
+/* Shoulders, torso and neck below the chin, mostly outside a face crop. */
 static void draw_body(cairo_t *cr, const nd_synth_identity *id) {
     cairo_save(cr);
     cairo_translate(cr, 0, 2.0);
     cairo_scale(cr, 1.5, 0.75);
     cairo_arc(cr, 0, 0, 1, 0, 2 * M_PI);
     cairo_restore(cr);
+    cairo_rectangle(cr, -1.5, 2.0, 3.0, 20.0);
     set_rgb(cr, id->clothes, 1);
     cairo_fill(cr);
 
@@ -179,10 +180,10 @@ static void draw_brows(cairo_t *cr, const nd_synth_identity *id, const double *a
     cairo_set_line_width(cr, id->brow_thickness);
     set_rgb(cr, brow, 1);
     for (int s = -1; s <= 1; s += 2) {
-        double x_in = s * (id->eye_spacing - 0.11 - 0.05 * knit);
+        double x_in = s * (id->eye_spacing - 0.12 - 0.07 * knit);
         double x_out = s * (id->eye_spacing + 0.15);
-        double y_in = base - 0.11 * raise - 0.1 * inner + 0.09 * lower + 0.05 * knit;
-        double y_out = base - 0.1 * raise + 0.03 * inner + 0.05 * lower;
+        double y_in = base - 0.17 * raise - 0.15 * inner + 0.12 * lower + 0.07 * knit;
+        double y_out = base - 0.15 * raise + 0.04 * inner + 0.06 * lower;
         double arch = 0.03 + 0.04 * id->brow_arch + 0.03 * raise - 0.02 * lower;
         cairo_move_to(cr, x_in, y_in);
         cairo_curve_to(cr, x_in + s * 0.08, y_in - arch - 0.02 * inner, x_out - s * 0.08,
@@ -217,9 +218,9 @@ static void draw_brows(cairo_t *cr, const nd_synth_identity *id, const double *a
 static void draw_eyes(cairo_t *cr, const nd_synth_identity *id, const double *act) {
     double lid = act[ND_ACT_LID_RAISE], squint = act[ND_ACT_SQUINT];
     double open = 1 - fmin(act[ND_ACT_BLINK], 1);
-    double ew = 0.11 * id->eye_size;
-    double up = 0.06 * id->eye_size * (1 + 0.8 * lid - 0.5 * squint) * open;
-    double lo = 0.04 * id->eye_size * (1 + 0.4 * lid - 0.55 * squint) * open;
+    double ew = 0.13 * id->eye_size;
+    double up = 0.07 * id->eye_size * (1 + 1.0 * lid - 0.6 * squint) * open;
+    double lo = 0.045 * id->eye_size * (1 + 0.5 * lid - 0.6 * squint) * open;
 
     for (int s = -1; s <= 1; s += 2) {
         double cx = s * id->eye_spacing, cy = id->eye_height;
@@ -356,10 +357,10 @@ static void draw_mouth(cairo_t *cr, const nd_synth_identity *id, const double *a
 
     /* Key points: corners, upper lip (outer, inner) and lower lip (inner, outer). */
     double y = id->mouth_height;
-    double hw = 0.5 * id->mouth_width * (1 + 0.4 * stretch + 0.2 * up - 0.15 * jaw);
-    double cy = y - 0.1 * up + 0.09 * down + 0.01 * stretch;
-    double gap = 0.2 * open + 0.2 * jaw;
-    double upper_in = y - 0.07 * lip_raise - 0.01 * gap;
+    double hw = 0.5 * id->mouth_width * (1 + 0.5 * stretch + 0.25 * up - 0.15 * jaw);
+    double cy = y - 0.16 * up + 0.14 * down + 0.01 * stretch;
+    double gap = 0.28 * open + 0.25 * jaw;
+    double upper_in = y - 0.09 * lip_raise - 0.01 * gap;
     double upper_out = upper_in - 0.045;
     double lower_in = y + gap + 0.03 * up;
     double lower_out = lower_in + 0.055;
@@ -413,9 +414,9 @@ static void draw_mouth(cairo_t *cr, const nd_synth_identity *id, const double *a
     cairo_stroke(cr);
 }
 
-/* Light falling on forehead, nose bridge and cheekbones; it also keeps the
- * eye band darker than its surroundings on dark skin, as face detectors
- * (Viola-Jones Haar cascades) expect. */
+/* Draws light on forehead, nose bridge and cheekbones. The highlights keep
+ * the eye band darker than its surroundings on dark skin too, which the
+ * Viola-Jones Haar cascades of face detectors rely on. */
 static void draw_highlights(cairo_t *cr, const nd_synth_identity *id) {
     static const double spots[4][3] = {{0, -0.5, 0.3}, {0, 0.05, 0.1}, {-1, 0.22, 0.17},
                                        {1, 0.22, 0.17}};

@@ -1,13 +1,13 @@
 /* Procedural faces for the synthetic benchmark, drawn with cairo.
  *
  * A face is an identity (shape, colours, feature sizes) plus a vector of
- * action intensities in [0, 1], loosely after FACS action units (Ekman and
- * Friesen): brow raise (AU1+2), inner brow raise (AU1), brow lower (AU4),
- * brow knit, upper lid raise (AU5), squint and cheek raise (AU6/7), lip
- * corner up (AU12), lip corner down (AU15), mouth opening (AU25), lip
- * stretch (AU20), nose wrinkle (AU9), upper lip raise (AU10), jaw drop
- * (AU26) and eye closure for blinks (AU45). Expressions are mixtures of
- * these (synth_plan.c). */
+ * action intensities in [0, 1]. The actions loosely follow the action units
+ * of the Facial Action Coding System (FACS): brow raise (AU1+2), inner brow
+ * raise (AU1), brow lower (AU4), brow knit, upper lid raise (AU5), squint
+ * and cheek raise (AU6/7), lip corner up (AU12), lip corner down (AU15),
+ * mouth opening (AU25), lip stretch (AU20), nose wrinkle (AU9), upper lip
+ * raise (AU10), jaw drop (AU26) and eye closure for blinks (AU45).
+ * Expressions are mixtures of these (synth_plan.c). */
 #ifndef ND_DATA_SYNTH_FACE_H
 #define ND_DATA_SYNTH_FACE_H
 
@@ -60,8 +60,9 @@ typedef struct nd_synth_identity {
 void nd_synth_identity_random(nd_synth_identity *id, nd_rng *rng);
 
 /* Draws body, neck, head, hair and features in face units on cr, whose
- * transform the caller has set. act holds the action intensities; yaw in
- * [-1, 1] turns the head (features shift towards the turned side). */
+ * transform the caller has set. act contains the ND_ACT_COUNT action
+ * intensities. yaw in [-1, 1] turns the head, shifting the features towards
+ * the turned side. */
 void nd_synth_face_draw(cairo_t *cr, const nd_synth_identity *id, const double *act,
                         double yaw);
 

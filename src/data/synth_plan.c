@@ -12,15 +12,15 @@ const char *const nd_synth_event_names[ND_EV_COUNT] = {
     "long_neutral", "hand", "block", "motion_blur", "black",
     "cut",          "other_face", "flicker", "jpeg", "shake"};
 
-/* DFEW's single-label class totals (happy, sad, neutral, angry, surprise,
- * disgust, fear), from the DFEW paper (Jiang et al., ACM MM 2020). */
+/* Class totals of DFEW's 11,697 single-labelled clips (happy, sad, neutral,
+ * angry, surprise, disgust, fear). */
 static const int dfew_totals[ND_SYNTH_CLASSES] = {2445, 1894, 2669, 2173, 1469, 145, 902};
 
-/* Apex actions of each class. Overlaps on purpose: surprise and fear both
- * raise the brows and open the mouth (fear adds knit brows and stretched
- * lips); angry and disgust both lower the brows (disgust adds the nose
- * wrinkle and raised upper lip); sad is a weak inner-brow raise with
- * lowered corners, close to some neutral resting faces. */
+/* Apex actions of each class, which overlap on purpose. Surprise and fear
+ * both raise the brows and open the mouth, and fear adds knit brows and
+ * stretched lips. Angry and disgust both lower the brows, and disgust adds
+ * the nose wrinkle and the raised upper lip. Sad is a weak inner-brow raise
+ * with lowered corners, close to some neutral resting faces. */
 static const struct {
     int action;
     double value;
@@ -152,7 +152,7 @@ static void plan_timing(nd_synth_clip *clip, int long_neutral, nd_rng *rng) {
 
 static void plan_expression(nd_synth_clip *clip, nd_rng *rng) {
     memset(clip->apex, 0, sizeof clip->apex);
-    clip->intensity = nd_rng_range(rng, 0.3, 1.0);
+    clip->intensity = nd_rng_range(rng, 0.4, 1.0);
     for (int k = 0; k < 6; k++) {
         int a = prototypes[clip->label][k].action;
         if (a >= 0)
@@ -248,7 +248,7 @@ static void plan_event(nd_synth_clip *clip, nd_synth_event_kind kind, int mild, 
         e->p[0] = mild ? nd_rng_range(rng, 0.1, 0.25) : nd_rng_range(rng, 0.25, 0.6);
         break;
     case ND_EV_JPEG:
-        e->p[0] = mild ? (double)nd_rng_int(rng, 25, 40) : (double)nd_rng_int(rng, 8, 25);
+        e->p[0] = mild ? (double)nd_rng_int(rng, 25, 40) : (double)nd_rng_int(rng, 12, 30);
         break;
     case ND_EV_SHAKE:
         e->p[0] = mild ? nd_rng_range(rng, 0.01, 0.03) : nd_rng_range(rng, 0.03, 0.08);
@@ -269,7 +269,7 @@ static void plan_noise(nd_synth_clip *clip, nd_synth_noise noise, int long_neutr
         if (nd_rng_uniform(rng) < 0.6)
             plan_event(clip, mild[nd_rng_int(rng, 0, 3)], 1, rng);
     } else if (noise == ND_SYNTH_NOISE_HIGH) {
-        int count = (int)nd_rng_int(rng, 1, 4);
+        int count = (int)nd_rng_int(rng, 1, 3);
         for (int k = 0; k < count; k++)
             plan_event(clip, (nd_synth_event_kind)nd_rng_int(rng, ND_EV_HAND, ND_EV_SHAKE), 0,
                        rng);
@@ -288,7 +288,7 @@ void nd_synth_plan_clip(nd_synth_clip *clip, int index, int label, nd_synth_nois
     /* People, placement, light and backgrounds. */
     nd_synth_identity_random(&clip->person, rng);
     nd_synth_identity_random(&clip->other_person, rng);
-    clip->scale = nd_rng_range(rng, 0.36, 0.44);
+    clip->scale = nd_rng_range(rng, 0.4, 0.46);
     clip->cx = 0.5 + nd_rng_range(rng, -0.04, 0.04);
     clip->cy = 0.5 + nd_rng_range(rng, -0.02, 0.06);
     clip->roll = nd_rng_range(rng, -0.14, 0.14);

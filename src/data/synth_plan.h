@@ -1,7 +1,7 @@
-/* Per-clip plan of the synthetic benchmark: everything random about a clip
+/* Per-clip plan of the synthetic benchmark. Everything random about a clip
  * (class, identity, placement, timing of the expression, noise events) is
- * drawn once here from the clip's own random stream, and the renderer
- * (synth_render.c) turns a plan and a frame index into pixels. */
+ * drawn once here from the clip's own random stream. The renderer
+ * (synth_render.c) then turns a plan and a frame index into pixels. */
 #ifndef ND_DATA_SYNTH_PLAN_H
 #define ND_DATA_SYNTH_PLAN_H
 
@@ -73,7 +73,7 @@ typedef struct nd_synth_clip {
      * no offset, the apex lasts to the end). */
     int onset, apex_first, apex_last, offset_end;
     double residual;
-    double intensity;               /* apex strength, 0.3..1 */
+    double intensity;               /* apex strength, 0.4..1 */
     double apex[ND_ACT_COUNT];      /* action intensities at the apex */
     double talk_amplitude, talk_period;
     int blink_count;

@@ -74,6 +74,11 @@ static int configure_codec(nd_video_encoder *enc, const AVCodec *codec, int fps)
     if (!strcmp(codec->name, "libx264")) {
         av_opt_set(c->priv_data, "preset", "veryfast", 0);
         av_opt_set(c->priv_data, "crf", "20", 0);
+        /* NOTE: with macroblock-tree rate control on, libx264 0.164 (Debian 12)
+         * wrote different bytes for the same frames when 2 worker threads ran,
+         * even with one encoder at a time. With mbtree=0 the output was
+         * identical in every trial, but the cause inside x264 is unknown. */
+        av_opt_set(c->priv_data, "x264-params", "mbtree=0", 0);
     } else {
         c->flags |= AV_CODEC_FLAG_QSCALE;
         c->global_quality = FF_QP2LAMBDA * 3;
@@ -201,6 +206,10 @@ static int encode_and_write(nd_video_encoder *enc, AVFrame *frame) {
         if (rc < 0)
             return nd_fail("encoding a frame of %s failed: %s", enc->path,
                            av_error_text(rc, err, sizeof err));
+        /* Each frame lasts one tick; without a duration the MP4 edit list
+         * would leave out the last frame. */
+        if (enc->packet->duration == 0)
+            enc->packet->duration = 1;
         av_packet_rescale_ts(enc->packet, enc->codec->time_base, enc->stream->time_base);
         enc->packet->stream_index = enc->stream->index;
         rc = av_interleaved_write_frame(enc->format, enc->packet);
