@@ -143,7 +143,7 @@ static void test_history(void) {
     for (int i = 0; i < 3; i++) {
         records[i] = (nd_epoch_record){i + 1, 10L * (i + 1), 1.9 - 0.1 * i, 1e-3,
                                        0.3 + 0.1 * i, 0.4, 0.25 + 0.05 * i, 0.35,
-                                       0.2 + 0.07 * i, 0.3, 12.5, 80.25};
+                                       0.2 + 0.07 * i, 0.3, 12.5, 80.25, 0.02};
     }
     records[1].val_uar = NAN;
     char *path = tmp_path("metrics.jsonl");
@@ -242,7 +242,7 @@ static void test_plots(void) {
     nd_epoch_record r[5];
     for (int i = 0; i < 5; i++)
         r[i] = (nd_epoch_record){i + 1, 10L * (i + 1), 2.0 - 0.3 * i, 1e-3, 0.3 + 0.1 * i,
-                                 0.4, 0.25, 0.35, 0.2 + 0.07 * i, 0.3, 10, 50};
+                                 0.4, 0.25, 0.35, 0.2 + 0.07 * i, 0.3, 10, 50, 0.03};
     r[2].val_uar = NAN;
     path = tmp_path("curves.png");
     CHECK(nd_plot_curves(path, r, 5, "run") == 0);

@@ -128,6 +128,7 @@ cJSON *nd_epoch_record_to_json(const nd_epoch_record *r) {
     nd_json_add_exact(obj, "test_war", r->test_war);
     nd_json_add_exact(obj, "seconds", r->seconds);
     nd_json_add_exact(obj, "clips_per_s", r->clips_per_s);
+    nd_json_add_exact(obj, "data_wait", r->data_wait);
     return obj;
 }
 
@@ -193,6 +194,7 @@ int nd_history_read(const char *path, nd_epoch_record **records, int *count) {
         r->test_war = number_or_nan(obj, "test_war");
         r->seconds = number_or_nan(obj, "seconds");
         r->clips_per_s = number_or_nan(obj, "clips_per_s");
+        r->data_wait = number_or_nan(obj, "data_wait");
         cJSON_Delete(obj);
     }
     free(text);

@@ -26,6 +26,7 @@ typedef struct nd_epoch_record {
     double test_uar, test_war;
     double seconds;     /* wall time of the epoch, evaluation included */
     double clips_per_s; /* training clips per second of training-step time */
+    double data_wait;   /* share of training-step time spent waiting for the loader */
 } nd_epoch_record;
 
 /* Checks, without changing anything, that dir can take a new run: missing,

@@ -23,6 +23,9 @@ typedef struct train_state {
     long loss_count;
     double train_seconds; /* training-step time of the epoch so far */
     double epoch_seconds; /* wall time of the epoch so far */
+    /* NOTE: not saved for --resume; after a resume the share covers the
+     * resumed part of the epoch only. */
+    double wait_seconds; /* time of the epoch's steps spent waiting for batches */
     double last_lr;
     int best_epoch;
     double best_val_uar;
@@ -141,12 +144,12 @@ static const char *percent_pair(char *text, size_t size, double uar, double war)
 static void log_epoch(const nd_epoch_record *r, int epochs, int is_best) {
     char train[32], val[32], test[32];
     nd_log_info("epoch %d/%d  loss %.4f  lr %.3g  train UAR/WAR %s  val %s  test %s  "
-                "%.1f s  %.1f clips/s%s",
+                "%.1f s  %.1f clips/s  data wait %.1f %%%s",
                 r->epoch, epochs, r->loss, r->lr,
                 percent_pair(train, sizeof train, r->train_uar, r->train_war),
                 percent_pair(val, sizeof val, r->val_uar, r->val_war),
                 percent_pair(test, sizeof test, r->test_uar, r->test_war), r->seconds,
-                r->clips_per_s, is_best ? "  (selected so far)" : "");
+                r->clips_per_s, 100 * r->data_wait, is_best ? "  (selected so far)" : "");
 }
 
 /* The end of an epoch: evaluation, selection, and the run folder's files. */
@@ -169,6 +172,7 @@ static int finish_epoch(nrdfer_model *model, const nd_train_options *o,
     r.clips_per_s = s->train_seconds > 0
                         ? (double)(s->loss_count * o->batch) / s->train_seconds
                         : NAN;
+    r.data_wait = s->train_seconds > 0 ? s->wait_seconds / s->train_seconds : NAN;
 
     /* Selection: the best validation UAR, or every epoch without validation. */
     int is_best = d->num_val == 0 || s->best_epoch == 0 || r.val_uar > s->best_val_uar;
@@ -206,6 +210,7 @@ static int finish_epoch(nrdfer_model *model, const nd_train_options *o,
     s->loss_sum = 0;
     s->loss_count = 0;
     s->train_seconds = 0;
+    s->wait_seconds = 0;
     s->epoch_seconds = 0;
     return save_last(model, o, s);
 }
@@ -319,6 +324,7 @@ int nd_train_run(nrdfer_model *model, const nd_train_options *o, const nd_train_
             double t0 = now_seconds();
             nd_batch batch;
             int got = nd_loader_next(loader, &batch);
+            s.wait_seconds += now_seconds() - t0;
             if (got < 0) {
                 rc = -1;
                 break;
