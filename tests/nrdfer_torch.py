@@ -93,6 +93,77 @@ def conv3x3(cin, cout, stride):
     return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
 
 
+class Relu(nn.Module):
+    """ReLU whose mask can be forced: with forced set, y = x * forced (gradient dy * forced).
+
+    relu(x) is x * (x > 0), so a mask equal to (x > 0) gives the same result
+    and gradient. The parity test forces the C model's masks, which keeps
+    both models on the same side of every ReLU input within rounding of 0.
+    With record set, forward counts in `differences` the elements where the
+    forced mask differs from (x > 0), out of `elements`.
+    """
+
+    kind = "mask"
+
+    def __init__(self):
+        super().__init__()
+        self.forced = None
+        self.record = False
+        self.differences = self.elements = 0
+
+    def forward(self, x):
+        if self.forced is None:
+            return F.relu(x)
+        if self.forced.shape != x.shape:
+            raise ValueError(f"forced ReLU mask has shape {list(self.forced.shape)}, "
+                             f"input {list(x.shape)}")
+        if self.record:
+            self.differences = int(torch.count_nonzero((x > 0) != (self.forced > 0)))
+            self.elements = x.numel()
+        return x * self.forced.to(x.dtype)
+
+
+class MaxPool(nn.Module):
+    """Max pool 3x3, stride 2, padding 1, whose choices can be forced.
+
+    forced contains, per output, the offset kh * 3 + kw of the chosen input in
+    its window, with the padding counted. The output is that input, and the
+    gradient goes to it as max pooling sends it to the maximum. With record set,
+    forward counts in `differences` the outputs whose forced input is below
+    the window's maximum, out of `elements` (ties count as agreeing).
+    """
+
+    kind = "argmax"
+
+    def __init__(self):
+        super().__init__()
+        self.forced = None
+        self.record = False
+        self.differences = self.elements = 0
+
+    def forward(self, x):
+        if self.forced is None:
+            return F.max_pool2d(x, 3, stride=2, padding=1)
+        n, c, h, w = x.shape
+        padded = F.pad(x, (1, 1, 1, 1), value=float("-inf"))
+        windows = padded.unfold(2, 3, 2).unfold(3, 3, 2)
+        windows = windows.reshape(*windows.shape[:4], 9)
+        if self.forced.shape != windows.shape[:4]:
+            raise ValueError(f"forced max pool choices have shape {list(self.forced.shape)}, "
+                             f"output {list(windows.shape[:4])}")
+        chosen = windows.gather(-1, self.forced.long().unsqueeze(-1)).squeeze(-1)
+        if self.record:
+            best = windows.max(dim=-1).values
+            self.differences = int(torch.count_nonzero(chosen < best))
+            self.elements = chosen.numel()
+        return chosen
+
+
+def forced_sites(model):
+    """Return {module name: module} for every ReLU and max pool of model, in module order."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, (Relu, MaxPool))}
+
+
 class Downsample(nn.Module):
     """Shortcut projection: 1x1 conv with stride, then BN."""
 
@@ -115,12 +186,14 @@ class BasicBlock(nn.Module):
         self.conv2 = conv3x3(cout, cout, 1)
         self.bn2 = nn.BatchNorm2d(cout)
         self.down = Downsample(cin, cout, stride) if stride != 1 or cin != cout else None
+        self.relu1 = Relu()
+        self.relu2 = Relu()
 
     def forward(self, x):
         shortcut = x if self.down is None else self.down(x)
-        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.relu1(self.bn1(self.conv1(x)))
         y = self.bn2(self.conv2(y))
-        return F.relu(y + shortcut)
+        return self.relu2(y + shortcut)
 
 
 class Stem(nn.Module):
@@ -135,11 +208,14 @@ class Stem(nn.Module):
         self.bn1 = nn.BatchNorm2d(channels)
         self.conv2 = conv3x3(channels, channels, 1)
         self.bn2 = nn.BatchNorm2d(channels)
+        self.relu1 = Relu()
+        self.relu2 = Relu()
+        self.pool = MaxPool()
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
-        return F.max_pool2d(x, 3, stride=2, padding=1)
+        x = self.relu1(self.bn1(self.conv1(x)))
+        x = self.relu2(self.bn2(self.conv2(x)))
+        return self.pool(x)
 
 
 class Attention(nn.Module):
@@ -203,6 +279,7 @@ class StaticBranch(nn.Module):
         cells = grid_size(config["image_size"]) ** 2
         self.conv = conv3x3(channels, channels, 2)
         self.bn = nn.BatchNorm2d(channels)
+        self.relu = Relu()
         self.pos_embed = nn.Parameter(torch.empty(cells, channels))
         self.blocks = nn.ModuleList(
             Block(channels, config["static_heads"], config["head_dim"],
@@ -211,7 +288,7 @@ class StaticBranch(nn.Module):
         )
 
     def forward(self, x):
-        x = F.relu(self.bn(self.conv(x)))
+        x = self.relu(self.bn(self.conv(x)))
         n, c, h, w = x.shape
         tokens = x.flatten(2).transpose(1, 2) + self.pos_embed
         for block in self.blocks:

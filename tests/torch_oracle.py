@@ -7,6 +7,12 @@ Usage:
 
 Writes DIR/model.safetensors, DIR/input.safetensors and
 DIR/expected.safetensors; the tensor names are listed in write_case().
+
+With --masks FILE (masks.safetensors of nrdfer_parity --masks), training
+step k uses the ReLU masks "mask.<k>.<site>" and the max pool choices
+"argmax.<k>.<site>" from FILE instead of its own, and DIR/mask_check.json
+counts, per step and site, the elements where the forced choice differs
+from the oracle's own (ReLU input > 0, the window's maximum).
 """
 
 import argparse
@@ -54,6 +60,38 @@ def bias_head_to_first_label(model, config):
         model.head.bias[neutral] -= 6.0
 
 
+def load_masks(path, sites, steps):
+    """Return {step: {site: float tensor}} for steps 1..steps read from path.
+
+    A ReLU site's tensor is "mask.<step>.<site>", a max pool's
+    "argmax.<step>.<site>". Raises ValueError naming the file and the first
+    missing tensor.
+    """
+    tensors, _ = safetensors_io.load(path)
+    masks = {}
+    for step in range(1, steps + 1):
+        masks[step] = {}
+        for site, module in sites.items():
+            name = f"{module.kind}.{step}.{site}"
+            if name not in tensors:
+                raise ValueError(f"{path} has no tensor {name}; write it with "
+                                 f"nrdfer_parity --masks --steps {steps}")
+            masks[step][site] = torch.from_numpy(tensors.pop(name))
+    return masks
+
+
+def force_masks(sites, step_masks):
+    """Set each site's forced choices (None: its own) and have it count differences."""
+    for site, module in sites.items():
+        module.forced = None if step_masks is None else step_masks[site]
+        module.record = step_masks is not None
+
+
+def count_mask_differences(sites):
+    """Return {site: [differing elements, elements]} of the last forward."""
+    return {site: [m.differences, m.elements] for site, m in sites.items()}
+
+
 def f32(tensor):
     """Return a float32 copy that later in-place updates of tensor leave alone."""
     return tensor.detach().to(torch.float32, copy=True).contiguous()
@@ -97,6 +135,9 @@ def write_case(args):
     model = model.to(dtype)
     clips = clips.to(dtype)
     expected = {}
+    sites = nrdfer_torch.forced_sites(model)
+    masks = load_masks(args.masks, sites, args.steps) if args.masks else None
+    mask_check = {}
 
     # Eval mode: logits from the running stats, then the snippet filter.
     model.eval()
@@ -119,7 +160,11 @@ def write_case(args):
     )
     for step in range(args.steps):
         optimizer.zero_grad()
+        if masks:
+            force_masks(sites, masks[step + 1])
         video, snippets = model(clips)
+        if masks:
+            mask_check[str(step + 1)] = count_mask_differences(sites)
         loss = F.cross_entropy(video, labels)
         loss.backward()
         if step == 0:
@@ -133,6 +178,10 @@ def write_case(args):
                 expected[f"running.{prefix}.running_mean"] = f32(bn.running_mean)
                 expected[f"running.{prefix}.running_var"] = f32(bn.running_var)
         optimizer.step()
+    force_masks(sites, None)
+    if masks:
+        with open(os.path.join(args.out, "mask_check.json"), "w") as f:
+            json.dump(mask_check, f, indent=1)
 
     # Parameter change over all steps, subtracted in float64 to keep small updates exact.
     for name, param in params.items():
@@ -169,6 +218,12 @@ def parse_args(argv):
         "--float64",
         action="store_true",
         help="compute in float64 (results are still written as F32)",
+    )
+    parser.add_argument(
+        "--masks",
+        metavar="FILE",
+        help="force the ReLU masks and max pool choices of each training step from FILE "
+        "(masks.safetensors of nrdfer_parity --masks)",
     )
     parser.add_argument("--out", required=True, help="output folder")
 
