@@ -1,7 +1,7 @@
-/* Checkpoints: a save/load round trip is exact, and a file that does not fit
- * the model (missing, extra or reshaped tensor, other config, wrong dtype,
- * truncated file) is rejected with a message naming the tensor or setting,
- * leaving the model's weights untouched. */
+/* Checkpoints: a save/load round trip is exact. A file that does not fit the
+ * model (missing, extra or reshaped tensor, other config, truncated file) is
+ * rejected with a message naming the tensor or setting, and the model's
+ * weights stay untouched. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
