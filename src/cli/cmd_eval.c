@@ -162,6 +162,15 @@ int nd_cmd_eval(int argc, char **argv) {
     }
     if (nd_data_args_check(&data, "eval") != 0)
         return ND_EXIT_USAGE;
+
+    /* Output files are checked before the evaluation, not after it. */
+    const char *outputs[] = {predictions_path, confusion_path};
+    for (int i = 0; i < 2; i++) {
+        if (outputs[i] && nd_check_output_path(outputs[i]) != 0) {
+            fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
+            return ND_EXIT_FAILURE;
+        }
+    }
     nrdfer_set_threads((int)threads);
 
     /* Model and test split. */

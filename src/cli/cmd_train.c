@@ -200,19 +200,7 @@ static int run_fold(const nd_train_settings *s, int fold, const char *dir, int r
     nd_data_loader_options(&s->data, nrdfer_model_config(model), (int)s->batch, s->seed, 0,
                            &data.eval_loader);
 
-    /* A new run writes its config before the first step. */
-    if (!resume) {
-        if (nd_rundir_prepare(dir, 1) != 0)
-            goto done;
-        cJSON *json = nd_train_settings_to_json(s, fold);
-        int written = nd_rundir_write_json(dir, "config.json", json);
-        cJSON_Delete(json);
-        if (written != 0)
-            goto done;
-    }
-    print_banner(s, model, fold, dir, &data);
-
-    /* Train. */
+    /* Optimizer and schedule, checked before the run folder is written. */
     nd_progress_display display;
     nd_progress_init(&display);
     nd_train_options options = {0};
@@ -234,8 +222,29 @@ static int run_fold(const nd_train_settings *s, int fold, const char *dir, int r
     options.interrupted = &interrupted;
     options.progress = nd_progress_update;
     options.progress_data = &display;
+    if (num_train < s->batch) {
+        nd_fail("the training split has %d clips after the validation split, fewer than "
+                "--batch %ld, so an epoch has no optimizer step: lower --batch or "
+                "--val-fraction, or add clips",
+                num_train, s->batch);
+        goto done;
+    }
     if (nd_schedule_validate(&options.schedule) != 0)
         goto done;
+
+    /* A new run writes its config before the first step. */
+    if (!resume) {
+        if (nd_rundir_prepare(dir, 1) != 0)
+            goto done;
+        cJSON *json = nd_train_settings_to_json(s, fold);
+        int written = nd_rundir_write_json(dir, "config.json", json);
+        cJSON_Delete(json);
+        if (written != 0)
+            goto done;
+    }
+    print_banner(s, model, fold, dir, &data);
+
+    /* Train. */
     nd_train_result result;
     rc = nd_train_run(model, &options, &data, state, &result);
     nd_progress_clear(&display);
