@@ -176,6 +176,15 @@ def test_dfew(tmp):
     rc, out = run("--help")
     check(rc == 0 and "--short-clips" in out, "data check --help")
 
+    # An empty split file is named as such.
+    empty = os.path.join(tmp, "dfew_empty")
+    dfew(empty, [("1", 1)], [("2", 2)], {"00001": 20, "00002": 20})
+    open(os.path.join(empty, "EmoLabel_DataSplit/test(single-labeled)/set_1.csv"),
+         "w").close()
+    rc, out = run("--dataset", "dfew", "--root", empty)
+    check(rc == 1, f"dfew empty csv: exit {rc}\n{out}")
+    check("test(single-labeled)/set_1.csv is empty" in out, f"dfew empty csv not named\n{out}")
+
 
 # ---- list ----
 

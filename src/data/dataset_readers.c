@@ -91,6 +91,7 @@ typedef struct dfew_ctx {
     int split;
     const char *csv;
     char *frames_root;
+    int lines; /* lines read so far, the header included */
 } dfew_ctx;
 
 /* Finds the frame folder of a DFEW id: the id as written, then zero-padded
@@ -131,6 +132,7 @@ static void dfew_folder_name(const char *frames_root, const char *id, char *name
 static int dfew_line(void *ctx_ptr, char *line, int number) {
     dfew_ctx *ctx = ctx_ptr;
     nd_dataset *ds = ctx->ds;
+    ctx->lines = number;
     if (number == 1) {
         if (!strcasecmp(trim(line), "video_name,label"))
             return 0;
@@ -223,8 +225,13 @@ int nd_read_dfew(nd_dataset *ds) {
             free(frames_root);
             return -1;
         }
-        dfew_ctx ctx = {ds, s, csv, frames_root};
+        dfew_ctx ctx = {ds, s, csv, frames_root, 0};
         int rc = nd_for_each_line(csv, dfew_line, &ctx);
+        if (rc == 0 && ctx.lines == 0)
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, NULL,
+                               "%s is empty: expected the header 'video_name,label' and "
+                               "one '<id>,<label 1-7>' line per clip",
+                               csv);
         free(csv);
         if (rc != 0) {
             free(frames_root);
