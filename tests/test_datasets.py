@@ -183,7 +183,8 @@ def test_dfew(tmp):
          "w").close()
     rc, out = run("--dataset", "dfew", "--root", empty)
     check(rc == 1, f"dfew empty csv: exit {rc}\n{out}")
-    check("test(single-labeled)/set_1.csv is empty" in out, f"dfew empty csv not named\n{out}")
+    check("test(single-labeled)/set_1.csv is empty" in out,
+          f"dfew empty csv not named\n{out}")
 
 
 # ---- list ----
