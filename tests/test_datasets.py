@@ -218,6 +218,7 @@ def test_list(tmp):
     out = expect_bad("list broken", ["--dataset", "list", "--root", root, "--train",
                                      os.path.join(tmp, "bad.txt")],
                      ["clips/c0", "clips/c2", "clips/missing", "bad.txt:4"])
+    check("'clips/c3 eighteen 1'" in out, f"list broken: unreadable line not quoted\n{out}")
     rc, rep, out = run_json("--dataset", "list", "--root", root, "--train",
                             os.path.join(tmp, "bad.txt"))
     if rep:

@@ -260,16 +260,19 @@ static int list_line(void *ctx_ptr, char *line, int number) {
     if (!*line || line[0] == '#')
         return 0;
 
-    /* Fields from the right, so that the frame dir may contain spaces. */
+    /* Fields from the right, so that the frame dir may contain spaces. The
+     * split cuts line, so the error message quotes a copy. */
+    char original[96];
+    snprintf(original, sizeof original, "%s", line);
     char *label_text = split_last_field(line);
     char *count_text = label_text ? split_last_field(line) : NULL;
     int label, count;
     if (!count_text || parse_int(label_text, &label) != 0 ||
         parse_int(count_text, &count) != 0 || count < 0) {
         nd_dataset_problem(ds, ND_SEVERITY_ERROR, ctx->split, NULL,
-                           "%s:%d: unreadable line: expected '<frame dir> <num_frames> "
-                           "<label 0-%d>'",
-                           ctx->file, number, ds->num_classes - 1);
+                           "%s:%d: unreadable line '%s': expected '<frame dir> "
+                           "<num_frames> <label 0-%d>'",
+                           ctx->file, number, original, ds->num_classes - 1);
         return 0;
     }
     const char *id = line;
