@@ -113,6 +113,20 @@ def test_eval_output_folder_missing(tmp):
         assert "UAR" not in out, (option, "the evaluation ran before the check", out)
 
 
+def test_eval_empty_test_split(tmp):
+    model = make_model(tmp)
+    root = make_synth(tmp, 5)
+    csv = os.path.join(root, "EmoLabel_DataSplit", "test(single-labeled)", "set_1.csv")
+    with open(csv, "w") as f:
+        f.write("video_name,label\n")
+    rc, out, err = run([NRDFER, "eval", "--model", model, "--dataset", "dfew", "--root", root,
+                        "--fold", "1"], check=False)
+    assert rc == 1, (rc, err)
+    assert "test split" in err, err
+    assert "no clips" in err, err
+    assert out == "", out
+
+
 def test_train_batch_too_large(tmp):
     root = make_synth(tmp, 10)
     out_dir = os.path.join(tmp, "run")

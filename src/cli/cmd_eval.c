@@ -190,6 +190,15 @@ int nd_cmd_eval(int argc, char **argv) {
 
     /* Predict every test clip, then report. */
     int num_clips = ds->splits[ND_SPLIT_TEST].count, count = 0;
+    if (num_clips == 0) {
+        fprintf(stderr,
+                "nrdfer eval: the test split of %s at %s has no clips: check the split "
+                "files and --fold with 'nrdfer data check'\n",
+                data.dataset, ds->root);
+        nd_dataset_free(ds);
+        nrdfer_model_free(model);
+        return ND_EXIT_FAILURE;
+    }
     nd_clip_prediction *predictions = nd_malloc(((size_t)num_clips + 1) * sizeof *predictions);
     nd_loader_options loader;
     nd_data_loader_options(&data, config, (int)batch, 0, 0, &loader);
