@@ -93,6 +93,21 @@ def test_predict_infinite_values(tmp):
         assert "inf" in err, (option, err)
 
 
+def test_thread_and_batch_limits(tmp):
+    # The trailing argument makes bench stop with a usage error even if a
+    # limit is missing, so a failing case never starts the benchmark.
+    cases = [
+        (["predict", "--model", "m.safetensors", "--threads", "100000", "in.mp4"], "1024"),
+        (["bench", "--threads", "100000", "extra"], "1024"),
+        (["bench", "--batch", "100000", "extra"], "4096"),
+        (["bench", "--iters", "1x", "extra"], "--iters"),
+    ]
+    for args, word in cases:
+        rc, _, err = run([NRDFER, *args], check=False)
+        assert rc == 2, (args, rc, err)
+        assert word in err, (args, err)
+
+
 def make_synth(tmp, clips):
     root = os.path.join(tmp, "synth")
     run([NRDFER, "synth", "--out", root, "--clips", str(clips), "--size", "32",

@@ -190,7 +190,7 @@ int nd_cmd_predict(int argc, char **argv) {
         case 'r': bad = parse_double("--stride", optarg, 0, &o.stride) != 0; break;
         case 'p': bad = parse_double("--fps", optarg, 0, &o.folder_fps) != 0; break;
         case 'b': bad = parse_int("--batch", optarg, 1, MAX_BATCH, &o.batch) != 0; break;
-        case 't': bad = parse_int("--threads", optarg, 0, 1 << 20, &threads) != 0; break;
+        case 't': bad = parse_int("--threads", optarg, 0, 1024, &threads) != 0; break;
         case 'h': usage(stdout); return ND_EXIT_OK;
         default: bad = 1; break;
         }
