@@ -158,6 +158,24 @@ def test_train_batch_too_large(tmp):
     assert os.path.exists(os.path.join(out_dir, "last.safetensors")), os.listdir(out_dir)
 
 
+def test_train_init_preset_mismatch(tmp):
+    model = make_model(tmp)
+    root = make_synth(tmp, 10)
+    base = [NRDFER, "train", "--steps", "0", "--batch", "2", "--threads", "1",
+            "--dataset", "dfew", "--root", root, "--fold", "1", "--init", model]
+    out_dir = os.path.join(tmp, "paper")
+    rc, _, err = run(base + ["--preset", "paper", "--out", out_dir], check=False)
+    assert rc == 1, (rc, err)
+    assert "--preset paper" in err, err
+    assert "image_size" in err, err
+    assert not os.path.exists(os.path.join(out_dir, "config.json")), os.listdir(out_dir)
+
+    # The matching preset, and no preset at all, train the checkpoint.
+    for name, preset in (("small", ["--preset", "small"]), ("none", [])):
+        rc, _, err = run(base + preset + ["--out", os.path.join(tmp, name)], check=False)
+        assert rc == 0, (name, rc, err)
+
+
 def main():
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
     only = sys.argv[1:]
