@@ -176,6 +176,16 @@ def test_dfew(tmp):
     rc, out = run("--help")
     check(rc == 0 and "--short-clips" in out, "data check --help")
 
+    # An empty split file is named as such.
+    empty = os.path.join(tmp, "dfew_empty")
+    dfew(empty, [("1", 1)], [("2", 2)], {"00001": 20, "00002": 20})
+    open(os.path.join(empty, "EmoLabel_DataSplit/test(single-labeled)/set_1.csv"),
+         "w").close()
+    rc, out = run("--dataset", "dfew", "--root", empty)
+    check(rc == 1, f"dfew empty csv: exit {rc}\n{out}")
+    check("test(single-labeled)/set_1.csv is empty" in out,
+          f"dfew empty csv not named\n{out}")
+
 
 # ---- list ----
 
@@ -208,6 +218,7 @@ def test_list(tmp):
     out = expect_bad("list broken", ["--dataset", "list", "--root", root, "--train",
                                      os.path.join(tmp, "bad.txt")],
                      ["clips/c0", "clips/c2", "clips/missing", "bad.txt:4"])
+    check("'clips/c3 eighteen 1'" in out, f"list broken: unreadable line not quoted\n{out}")
     rc, rep, out = run_json("--dataset", "list", "--root", root, "--train",
                             os.path.join(tmp, "bad.txt"))
     if rep:

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "nrdfer.h"
+#include "util/error.h"
 #include "util/rng.h"
 
 static double now_seconds(void) {
@@ -33,12 +34,12 @@ static void usage(FILE *out) {
         "  --json        print one JSON object instead of a table\n");
 }
 
-static int parse_positive(const char *name, const char *text, int *out) {
+static int parse_positive(const char *name, const char *text, int max, int *out) {
     char *end;
     long v = strtol(text, &end, 10);
-    if (*end || v < 1 || v > 100000) {
-        fprintf(stderr, "nrdfer bench: %s must be a positive integer, got '%s'\n", name,
-                text);
+    if (end == text || *end || v < 1 || v > max) {
+        fprintf(stderr, "nrdfer bench: %s must be an integer from 1 to %d, got '%s'\n",
+                name, max, text);
         return -1;
     }
     *out = (int)v;
@@ -60,15 +61,15 @@ int nd_cmd_bench(int argc, char **argv) {
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 'b':
-            if (parse_positive("--batch", optarg, &batch))
+            if (parse_positive("--batch", optarg, 4096, &batch))
                 return ND_EXIT_USAGE;
             break;
         case 't':
-            if (parse_positive("--threads", optarg, &threads))
+            if (parse_positive("--threads", optarg, 1024, &threads))
                 return ND_EXIT_USAGE;
             break;
         case 'i':
-            if (parse_positive("--iters", optarg, &iters))
+            if (parse_positive("--iters", optarg, 100000, &iters))
                 return ND_EXIT_USAGE;
             break;
         case 'p':
@@ -104,9 +105,9 @@ int nd_cmd_bench(int argc, char **argv) {
 
     /* Random clips and labels, the same every run. */
     size_t clip = (size_t)config.frames * 3 * config.image_size * config.image_size;
-    float *clips = malloc(sizeof(float) * clip * batch);
-    int *labels = malloc(sizeof(int) * batch);
-    nrdfer_prediction *pred = malloc(sizeof *pred * batch);
+    float *clips = nd_malloc(sizeof(float) * clip * batch);
+    int *labels = nd_malloc(sizeof(int) * batch);
+    nrdfer_prediction *pred = nd_malloc(sizeof *pred * batch);
     nd_rng rng;
     nd_rng_seed(&rng, 42);
     for (size_t i = 0; i < clip * batch; i++)

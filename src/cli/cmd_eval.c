@@ -162,6 +162,15 @@ int nd_cmd_eval(int argc, char **argv) {
     }
     if (nd_data_args_check(&data, "eval") != 0)
         return ND_EXIT_USAGE;
+
+    /* Output files are checked before the evaluation, not after it. */
+    const char *outputs[] = {predictions_path, confusion_path};
+    for (int i = 0; i < 2; i++) {
+        if (outputs[i] && nd_check_output_path(outputs[i]) != 0) {
+            fprintf(stderr, "nrdfer eval: %s\n", nd_last_error());
+            return ND_EXIT_FAILURE;
+        }
+    }
     nrdfer_set_threads((int)threads);
 
     /* Model and test split. */
@@ -181,6 +190,15 @@ int nd_cmd_eval(int argc, char **argv) {
 
     /* Predict every test clip, then report. */
     int num_clips = ds->splits[ND_SPLIT_TEST].count, count = 0;
+    if (num_clips == 0) {
+        fprintf(stderr,
+                "nrdfer eval: the test split of %s at %s has no clips: check the split "
+                "files and --fold with 'nrdfer data check'\n",
+                data.dataset, ds->root);
+        nd_dataset_free(ds);
+        nrdfer_model_free(model);
+        return ND_EXIT_FAILURE;
+    }
     nd_clip_prediction *predictions = nd_malloc(((size_t)num_clips + 1) * sizeof *predictions);
     nd_loader_options loader;
     nd_data_loader_options(&data, config, (int)batch, 0, 0, &loader);

@@ -2,6 +2,7 @@
  * window and per input, as a summary, JSON or CSV, with an optional
  * annotated video and probability timeline. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static void usage(FILE *fp) {
             "  --window SECONDS        window length (2)\n"
             "  --stride SECONDS        time between window starts (1)\n"
             "  --fps F                 frame rate of frame folders (25)\n"
-            "  --batch N               windows per model call (8)\n"
+            "  --batch N               windows per model call (8, at most 256)\n"
             "  --annotate OUT.mp4      write the video with face box, label and\n"
             "                          probability bars (one video INPUT only)\n"
             "  --timeline OUT.png      plot the probabilities over time (one INPUT only)\n"
@@ -58,6 +59,10 @@ static void usage(FILE *fp) {
             nd_cascade_default_path());
 }
 
+/* Largest --batch: the batch buffer alone holds MAX_BATCH clips, 617 MB for
+ * the paper model's 16 frames of 112 x 112. */
+#define MAX_BATCH 256
+
 /* The single place where predict runs the model. */
 static int classify_with_model(void *context, const float *clips, int n,
                                nrdfer_prediction *out) {
@@ -67,8 +72,9 @@ static int classify_with_model(void *context, const float *clips, int n,
 static int parse_double(const char *name, const char *text, double min, double *value) {
     char *end;
     double v = strtod(text, &end);
-    if (end == text || *end || !(v > min)) {
-        fprintf(stderr, "nrdfer predict: invalid %s \"%s\": expected a number above %g\n",
+    if (end == text || *end || !(v > min) || !isfinite(v)) {
+        fprintf(stderr,
+                "nrdfer predict: invalid %s \"%s\": expected a finite number above %g\n",
                 name, text, min);
         return -1;
     }
@@ -76,12 +82,13 @@ static int parse_double(const char *name, const char *text, double min, double *
     return 0;
 }
 
-static int parse_int(const char *name, const char *text, int min, int *value) {
+static int parse_int(const char *name, const char *text, int min, int max, int *value) {
     char *end;
     long v = strtol(text, &end, 10);
-    if (end == text || *end || v < min || v > 1 << 20) {
-        fprintf(stderr, "nrdfer predict: invalid %s \"%s\": expected an integer >= %d\n",
-                name, text, min);
+    if (end == text || *end || v < min || v > max) {
+        fprintf(stderr,
+                "nrdfer predict: invalid %s \"%s\": expected an integer from %d to %d\n",
+                name, text, min, max);
         return -1;
     }
     *value = (int)v;
@@ -182,8 +189,8 @@ int nd_cmd_predict(int argc, char **argv) {
         case 'w': bad = parse_double("--window", optarg, 0, &o.window) != 0; break;
         case 'r': bad = parse_double("--stride", optarg, 0, &o.stride) != 0; break;
         case 'p': bad = parse_double("--fps", optarg, 0, &o.folder_fps) != 0; break;
-        case 'b': bad = parse_int("--batch", optarg, 1, &o.batch) != 0; break;
-        case 't': bad = parse_int("--threads", optarg, 0, &threads) != 0; break;
+        case 'b': bad = parse_int("--batch", optarg, 1, MAX_BATCH, &o.batch) != 0; break;
+        case 't': bad = parse_int("--threads", optarg, 0, 1024, &threads) != 0; break;
         case 'h': usage(stdout); return ND_EXIT_OK;
         default: bad = 1; break;
         }
@@ -210,6 +217,16 @@ int nd_cmd_predict(int argc, char **argv) {
         fprintf(stderr, "nrdfer predict: --annotate and --timeline need exactly one INPUT "
                         "(got %d)\n", num_inputs);
         return ND_EXIT_USAGE;
+    }
+
+    /* Output files are checked before the inputs are read, not after. */
+    const char *outputs[] = {json_path, csv_path, annotate_path, timeline_path};
+    for (int i = 0; i < 4; i++) {
+        if (outputs[i] && strcmp(outputs[i], "-") != 0 &&
+            nd_check_output_path(outputs[i]) != 0) {
+            fprintf(stderr, "nrdfer predict: %s\n", nd_last_error());
+            return ND_EXIT_FAILURE;
+        }
     }
     o.threads = threads;
     nrdfer_set_threads(threads);

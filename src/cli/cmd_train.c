@@ -12,6 +12,7 @@
 #include "cli/data_args.h"
 #include "cli/train_settings.h"
 #include "model/checkpoint.h"
+#include "model/config.h"
 #include "train/cv.h"
 #include "train/init.h"
 #include "train/rundir.h"
@@ -61,7 +62,8 @@ static void usage(FILE *out) {
         "  --threads N             compute threads (default 0: all cores)\n"
         "model:\n"
         "  --preset small|paper    architecture (default paper)\n"
-        "  --init FILE             start from the weights of a checkpoint\n"
+        "  --init FILE             start from a checkpoint's weights and architecture\n"
+        "                          (a --preset given with it must match)\n"
         "  --reset-head            with --init: a new classifier for the dataset's classes\n"
         "optimizer (defaults: the NR-DFERNet recipe):\n"
         "  --optimizer sgd|adamw   (sgd)\n"
@@ -98,9 +100,28 @@ static int read_config(const nd_train_settings *s, const char *dir, int resume,
         free(last);
         return rc;
     }
-    if (s->init)
-        return nd_checkpoint_read_config(s->init, config);
-    return nrdfer_config_preset(config, s->preset);
+    if (!s->init)
+        return nrdfer_config_preset(config, s->preset);
+    if (nd_checkpoint_read_config(s->init, config) != 0)
+        return -1;
+
+    /* The checkpoint sets the architecture, so an explicit --preset must
+     * agree with it. Classes may differ, because --reset-head replaces them. */
+    if (s->preset_given) {
+        nrdfer_config preset;
+        if (nrdfer_config_preset(&preset, s->preset) != 0)
+            return nd_fail("--preset '%s' is invalid: use small or paper", s->preset);
+        preset.num_classes = config->num_classes;
+        memcpy(preset.labels, config->labels, sizeof preset.labels);
+        char context[512];
+        snprintf(context, sizeof context,
+                 "--init %s does not have the architecture of --preset %s (drop --preset "
+                 "to train the checkpoint's own)",
+                 s->init, s->preset);
+        if (nd_config_compare(&preset, config, context) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Creates the model: weights and state of last.safetensors when resuming,
@@ -200,19 +221,7 @@ static int run_fold(const nd_train_settings *s, int fold, const char *dir, int r
     nd_data_loader_options(&s->data, nrdfer_model_config(model), (int)s->batch, s->seed, 0,
                            &data.eval_loader);
 
-    /* A new run writes its config before the first step. */
-    if (!resume) {
-        if (nd_rundir_prepare(dir, 1) != 0)
-            goto done;
-        cJSON *json = nd_train_settings_to_json(s, fold);
-        int written = nd_rundir_write_json(dir, "config.json", json);
-        cJSON_Delete(json);
-        if (written != 0)
-            goto done;
-    }
-    print_banner(s, model, fold, dir, &data);
-
-    /* Train. */
+    /* Optimizer and schedule, checked before the run folder is written. */
     nd_progress_display display;
     nd_progress_init(&display);
     nd_train_options options = {0};
@@ -234,8 +243,29 @@ static int run_fold(const nd_train_settings *s, int fold, const char *dir, int r
     options.interrupted = &interrupted;
     options.progress = nd_progress_update;
     options.progress_data = &display;
+    if (num_train < s->batch) {
+        nd_fail("the training split has %d clips after the validation split, fewer than "
+                "--batch %ld, so an epoch has no optimizer step: lower --batch or "
+                "--val-fraction, or add clips",
+                num_train, s->batch);
+        goto done;
+    }
     if (nd_schedule_validate(&options.schedule) != 0)
         goto done;
+
+    /* A new run writes its config before the first step. */
+    if (!resume) {
+        if (nd_rundir_prepare(dir, 1) != 0)
+            goto done;
+        cJSON *json = nd_train_settings_to_json(s, fold);
+        int written = nd_rundir_write_json(dir, "config.json", json);
+        cJSON_Delete(json);
+        if (written != 0)
+            goto done;
+    }
+    print_banner(s, model, fold, dir, &data);
+
+    /* Train. */
     nd_train_result result;
     rc = nd_train_run(model, &options, &data, state, &result);
     nd_progress_clear(&display);

@@ -192,6 +192,7 @@ int nd_train_settings_parse(nd_train_settings *s, int opt, const char *arg) {
         return parse_folds(arg, s);
     case OPT_PRESET:
         s->preset = arg;
+        s->preset_given = 1;
         return 0;
     case OPT_INIT:
         s->init = arg;

@@ -15,6 +15,7 @@ typedef struct nd_train_settings {
     nd_data_settings data;
     const char *out;
     const char *preset;
+    int preset_given; /* 1: --preset was on the command line, not the default */
     const char *init;
     int reset_head;
     int fold_first, fold_last; /* --folds range; 0 for a single run */

@@ -91,6 +91,7 @@ typedef struct dfew_ctx {
     int split;
     const char *csv;
     char *frames_root;
+    int lines; /* lines read so far, the header included */
 } dfew_ctx;
 
 /* Finds the frame folder of a DFEW id: the id as written, then zero-padded
@@ -131,6 +132,7 @@ static void dfew_folder_name(const char *frames_root, const char *id, char *name
 static int dfew_line(void *ctx_ptr, char *line, int number) {
     dfew_ctx *ctx = ctx_ptr;
     nd_dataset *ds = ctx->ds;
+    ctx->lines = number;
     if (number == 1) {
         if (!strcasecmp(trim(line), "video_name,label"))
             return 0;
@@ -223,8 +225,13 @@ int nd_read_dfew(nd_dataset *ds) {
             free(frames_root);
             return -1;
         }
-        dfew_ctx ctx = {ds, s, csv, frames_root};
+        dfew_ctx ctx = {ds, s, csv, frames_root, 0};
         int rc = nd_for_each_line(csv, dfew_line, &ctx);
+        if (rc == 0 && ctx.lines == 0)
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, s, NULL,
+                               "%s is empty: expected the header 'video_name,label' and "
+                               "one '<id>,<label 1-7>' line per clip",
+                               csv);
         free(csv);
         if (rc != 0) {
             free(frames_root);
@@ -253,16 +260,19 @@ static int list_line(void *ctx_ptr, char *line, int number) {
     if (!*line || line[0] == '#')
         return 0;
 
-    /* Fields from the right, so that the frame dir may contain spaces. */
+    /* Fields from the right, so that the frame dir may contain spaces. The
+     * split cuts line, so the error message quotes a copy. */
+    char original[96];
+    snprintf(original, sizeof original, "%s", line);
     char *label_text = split_last_field(line);
     char *count_text = label_text ? split_last_field(line) : NULL;
     int label, count;
     if (!count_text || parse_int(label_text, &label) != 0 ||
         parse_int(count_text, &count) != 0 || count < 0) {
         nd_dataset_problem(ds, ND_SEVERITY_ERROR, ctx->split, NULL,
-                           "%s:%d: unreadable line: expected '<frame dir> <num_frames> "
-                           "<label 0-%d>'",
-                           ctx->file, number, ds->num_classes - 1);
+                           "%s:%d: unreadable line '%s': expected '<frame dir> "
+                           "<num_frames> <label 0-%d>'",
+                           ctx->file, number, original, ds->num_classes - 1);
         return 0;
     }
     const char *id = line;

@@ -118,14 +118,40 @@ void nd_free_list(char **names, int count) {
     free(names);
 }
 
+int nd_check_output_path(const char *path) {
+    if (nd_is_dir(path))
+        return nd_fail("cannot write %s because it is a folder: give a file name", path);
+
+    /* The folder part of path, or "." when path has none. */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? nd_strdup(path) : nd_strdup(".");
+    if (slash)
+        dir[slash == path ? 1 : slash - path] = '\0';
+    struct stat st;
+    int rc = 0;
+    int missing = stat(dir, &st) != 0;
+    int e = errno;
+    if (missing && (e == ENOENT || e == ENOTDIR))
+        rc = nd_fail("cannot write %s: folder %s not found. Create it first", path, dir);
+    else if (missing)
+        rc = nd_fail("cannot write %s: %s: %s", path, dir, strerror(e));
+    else if (!S_ISDIR(st.st_mode))
+        rc = nd_fail("cannot write %s: %s is not a folder", path, dir);
+    free(dir);
+    return rc;
+}
+
 int nd_atomic_open(nd_atomic_file *f, const char *path) {
+    if (nd_check_output_path(path) != 0)
+        return -1;
     f->path = nd_strdup(path);
     f->tmp_path = nd_malloc(strlen(path) + 32);
     sprintf(f->tmp_path, "%s.tmp.%ld", path, (long)getpid());
     f->fp = fopen(f->tmp_path, "wb");
     if (!f->fp) {
         int e = errno;
-        nd_fail("cannot write %s: %s", f->tmp_path, strerror(e));
+        nd_fail("cannot write %s (through the temporary file %s): %s", path, f->tmp_path,
+                strerror(e));
         free(f->path);
         free(f->tmp_path);
         return -1;

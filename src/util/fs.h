@@ -25,6 +25,10 @@ int nd_mkdir_p(const char *path);
 int nd_list_dir(const char *dir, char ***names, int *count);
 void nd_free_list(char **names, int count);
 
+/* Checks that a file can be created at path: its folder exists and path is
+ * not a folder. Returns 0, or -1 with nd_fail naming path and the fix. */
+int nd_check_output_path(const char *path);
+
 /* Atomic file writing: nd_atomic_open() opens "<path>.tmp.<pid>", and
  * nd_atomic_commit() flushes, fsyncs, closes and renames it onto path.
  * nd_atomic_abort() closes and removes the temporary file. */

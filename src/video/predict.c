@@ -203,6 +203,7 @@ typedef struct batch_state {
     float *clips;
     int *members;
     int count;
+    int capacity; /* clips per model call: --batch, or the window count if lower */
     nrdfer_prediction *preds;
 } batch_state;
 
@@ -305,7 +306,7 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
             if (ww->track == -2)
                 continue;
             batch->members[batch->count++] = w;
-            if (batch->count == o->batch && run_batch(batch, work, r) != 0)
+            if (batch->count == batch->capacity && run_batch(batch, work, r) != 0)
                 return -1;
         }
         while (lo < num_windows && work[lo].done)
@@ -326,7 +327,7 @@ static int second_pass(source *s, const nd_predict_options *o, const nd_tracker 
                 memcpy(ww->clip + k * frame_floats, ww->clip + (k - 1) * frame_floats,
                        sizeof(float) * frame_floats);
         batch->members[batch->count++] = w;
-        if (batch->count == o->batch && run_batch(batch, work, r) != 0)
+        if (batch->count == batch->capacity && run_batch(batch, work, r) != 0)
             return -1;
     }
     return run_batch(batch, work, r);
@@ -433,6 +434,10 @@ int nd_predict_input(const char *path, const nd_predict_options *o, nd_classify_
     /* Windows, their faces and their samples. */
     num_windows = nd_windows_make(r->times, r->frames, r->duration, o->window, o->stride,
                                   &windows);
+    if (num_windows < 0) {
+        num_windows = 0;
+        goto done;
+    }
     work = nd_calloc(num_windows, sizeof(window_work));
     r->windows = nd_calloc(num_windows, sizeof(nd_window_result));
     r->num_windows = num_windows;
@@ -465,10 +470,11 @@ int nd_predict_input(const char *path, const nd_predict_options *o, nd_classify_
     batch.o = o;
     batch.classify = classify;
     batch.context = context;
-    batch.clips = nd_malloc(sizeof(float) * o->batch * o->frames * 3 * o->image_size *
-                            o->image_size);
-    batch.members = nd_malloc(sizeof(int) * o->batch);
-    batch.preds = nd_calloc(o->batch, sizeof(nrdfer_prediction));
+    batch.capacity = o->batch < num_windows ? o->batch : num_windows;
+    batch.clips = nd_malloc(sizeof(float) * batch.capacity * o->frames * 3 *
+                            o->image_size * o->image_size);
+    batch.members = nd_malloc(sizeof(int) * batch.capacity);
+    batch.preds = nd_calloc(batch.capacity, sizeof(nrdfer_prediction));
     if (second_pass(&s, o, tracker, work, num_windows, r->frames, &batch, r) != 0)
         goto done;
 

@@ -34,6 +34,14 @@ static void fill_frames(nd_window *w, const double *times, int n, int last) {
 int nd_windows_make(const double *times, int n, double duration, double length,
                     double stride, nd_window **windows) {
     ND_ASSERT(n >= 1 && length > 0 && stride > 0);
+
+    /* The count is checked first: a frame folder read at a tiny --fps lasts
+     * for ages and would otherwise make windows until memory runs out. */
+    double expected = (duration - length) / stride + 2;
+    if (!(expected <= ND_MAX_WINDOWS))
+        return nd_fail("%g s of video with windows every %g s makes more than %d "
+                       "windows: raise --stride, or check --fps for a frame folder",
+                       duration, stride, ND_MAX_WINDOWS);
     int cap = 8, count = 0;
     nd_window *w = nd_malloc(sizeof(nd_window) * cap);
 

@@ -12,10 +12,14 @@ typedef struct nd_window {
     int first, count;  /* frames [first, first + count) */
 } nd_window;
 
+/* Maximum number of windows of one input (about 12 days of video at a 1 s stride). */
+#define ND_MAX_WINDOWS (1 << 20)
+
 /* Builds the windows for n frames at times[] (seconds, increasing) of a
  * video lasting duration seconds. Returns the number of windows (>= 1 when
- * n >= 1) and a new array of them in *windows. A window whose time span
- * holds no frame gets the frame nearest to its middle. */
+ * n >= 1) and a new array of them in *windows, or -1 (nd_fail set) when
+ * there would be more than ND_MAX_WINDOWS. A window whose time span holds no
+ * frame gets the frame nearest to its middle. */
 int nd_windows_make(const double *times, int n, double duration, double length,
                     double stride, nd_window **windows);
 
