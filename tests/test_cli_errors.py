@@ -3,6 +3,7 @@ status 1 or 2 and a message naming the file or value, before any work is
 done and without leaving files behind. Fixtures: a small-preset checkpoint
 from video_tool, PNG frames from PIL, a video from ffmpeg and a synthetic
 dataset from nrdfer synth, all in a temporary folder."""
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +43,9 @@ def test_predict_output_folder_missing(tmp):
              ("--timeline", "out.png", folder), ("--annotate", "out.mp4", video)]
     for option, name, source in cases:
         path = os.path.join(missing, name)
-        rc, out, err = run([NRDFER, "predict", "--model", model, option, path, source],
+        # --json takes its file after '=' because a bare --json prints to stdout.
+        args = [option + "=" + path] if option == "--json" else [option, path]
+        rc, out, err = run([NRDFER, "predict", "--model", model, *args, source],
                            check=False)
         assert rc == 1, (option, rc, err)
         assert path in err, (option, err)
@@ -51,8 +54,15 @@ def test_predict_output_folder_missing(tmp):
         assert out == "", (option, "the input was processed before the check", out)
     assert not os.path.exists(missing), "a failed check created the output folder"
 
+    # A bare --json prints the results to standard output.
+    rc, out, err = run([NRDFER, "predict", "--model", model, "--json", folder], check=False)
+    assert rc == 0, (rc, err)
+    doc = json.loads(out)
+    assert doc["results"][0]["input"] == folder, doc
+    assert len(doc["results"][0]["probs"]) == len(doc["labels"]), doc
+
     # An output path that is a folder.
-    rc, _, err = run([NRDFER, "predict", "--model", model, "--json", tmp, folder],
+    rc, _, err = run([NRDFER, "predict", "--model", model, "--json=" + tmp, folder],
                      check=False)
     assert rc == 1, (rc, err)
     assert "is a folder" in err, err

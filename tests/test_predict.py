@@ -262,7 +262,7 @@ def test_cli_model(tmp):
     def predict(name, *options):
         out_json = os.path.join(tmp, name + ".json")
         out_csv = os.path.join(tmp, name + ".csv")
-        run([NRDFER, "predict", "--model", model, "--threads", "1", "--json", out_json,
+        run([NRDFER, "predict", "--model", model, "--threads", "1", "--json=" + out_json,
              "--csv", out_csv, *options, *inputs])
         return json.load(open(out_json)), open(out_csv).read().splitlines()
 

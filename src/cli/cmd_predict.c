@@ -30,7 +30,7 @@ static void usage(FILE *fp) {
             "\n"
             "options:\n"
             "  --model FILE            checkpoint (safetensors) to run (required)\n"
-            "  --json FILE             write all results as JSON (\"-\": standard output)\n"
+            "  --json[=FILE]           print all results as JSON, or write them to FILE\n"
             "  --csv FILE              write one CSV row per window (\"-\": standard output)\n"
             "  --snippet-filter on|off override the checkpoint's snippet filter setting\n"
             "  --no-detect             classify whole frames of videos, without face\n"
@@ -128,7 +128,7 @@ static int write_output(const char *path, writer_fn writer, cJSON *json,
 int nd_cmd_predict(int argc, char **argv) {
     static const struct option long_options[] = {
         {"model", required_argument, NULL, 'm'},
-        {"json", required_argument, NULL, 'j'},
+        {"json", optional_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'c'},
         {"snippet-filter", required_argument, NULL, 's'},
         {"no-detect", no_argument, NULL, 'n'},
@@ -162,7 +162,7 @@ int nd_cmd_predict(int argc, char **argv) {
         int bad = 0;
         switch (opt) {
         case 'm': model_path = optarg; break;
-        case 'j': json_path = optarg; break;
+        case 'j': json_path = optarg ? optarg : "-"; break;
         case 'c': csv_path = optarg; break;
         case 'n': o.detect = 0; break;
         case 'a': cascade_path = optarg; break;
