@@ -55,7 +55,12 @@ step "evaluate the selected epoch on the test fold"
     --threads "$threads" --json >demo/run/eval.json
 
 step "predict on a generated video"
-video=$(find demo/synth/videos -type f -name '*.mp4' 2>/dev/null | sort | head -n 1)
+# sed reads the whole list: head would exit early, and under pipefail the
+# SIGPIPE of sort would end the script without a message.
+video=""
+if [ -d demo/synth/videos ]; then
+    video=$(find demo/synth/videos -type f -name '*.mp4' | sort | sed -n 1p)
+fi
 if [ -n "$video" ]; then
     "$nrdfer" predict --model demo/run/best.safetensors "$video"
 else
