@@ -67,6 +67,19 @@ else
     echo "no video found under demo/synth; skipping predict" >&2
 fi
 
+# A real video from Debian's opencv-doc (installed by install-deps.sh): the
+# path from decoding through face detection and tracking to the model, with
+# its timeline plot. The labels mean nothing for real faces (see below).
+step "predict on a real video (Megamind.avi from opencv-doc)"
+real_video=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
+if [ -f "$real_video" ]; then
+    "$nrdfer" predict --model demo/run/best.safetensors --json=demo/run/megamind.json \
+        --timeline demo/run/megamind-timeline.png "$real_video"
+    echo "wrote demo/run/megamind.json and demo/run/megamind-timeline.png"
+else
+    echo "$real_video not found; skipping the real video" >&2
+fi
+
 uar=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["uar"])' \
     demo/run/eval.json)
 echo
