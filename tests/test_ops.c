@@ -335,6 +335,28 @@ static void lin_x(float *y, const float *x, void *p) {
     nd_ref_linear_forward(y, x, c->w, NULL, c->m, c->k, c->n);
 }
 
+static void mean_x(float *y, const float *x, void *p) {
+    int *d = p;
+    nd_ref_mean_tokens(y, x, d[0], d[1], d[2]);
+}
+static void relu_x(float *y, const float *x, void *p) {
+    nd_relu_forward(y, x, (size_t) * (int *)p);
+}
+static void sub_x(float *y, const float *x, void *p) {
+    /* y = x[second half] - x[first half], the frame difference of DSF. */
+    int n = *(int *)p;
+    nd_sub(y, x + n, x, (size_t)n);
+}
+struct ce_ctx {
+    const int *labels;
+    int b, c;
+    float smoothing;
+};
+static void ce_x(float *y, const float *x, void *p) {
+    struct ce_ctx *c = p;
+    y[0] = (float)nd_ref_cross_entropy(NULL, x, c->labels, c->b, c->c, c->smoothing);
+}
+
 static void test_finite_differences(void) {
     /* Convolution, stride 2. */
     struct conv_ctx cc = {randn(4 * 3 * 9, 0.5f), 2, 3, 5, 4, 3, 2};
@@ -376,6 +398,37 @@ static void test_finite_differences(void) {
     float *ax = randn(2 * 3 * 24, 1), *ady = randn(2 * 3 * 8, 1), *adx = malloc(4 * 144);
     nd_ref_attention_backward(adx, ady, ax, 2, 3, 2, 4);
     fd_check("attention qkv", attn_x, ad, ax, 144, 48, ady, adx, 1e-3);
+
+    /* Mean over tokens: dx = dy / L for every token. */
+    int md[3] = {2, 5, 6};
+    float *mx = randn(60, 1), *mdy = randn(12, 1), *mdx = malloc(4 * 60);
+    for (int s = 0; s < 2; s++)
+        for (int t = 0; t < 5; t++)
+            for (int j = 0; j < 6; j++)
+                mdx[(s * 5 + t) * 6 + j] = mdy[s * 6 + j] / 5;
+    fd_check("mean over tokens", mean_x, md, mx, 60, 12, mdy, mdx, 1e-2);
+
+    /* ReLU (fast kernel, backward by the output) and the frame difference. */
+    int rn = 40;
+    float *rx = randn(40, 1), *rdy = randn(40, 1), *ry = malloc(4 * 40),
+          *rdx = malloc(4 * 40);
+    nd_relu_forward(ry, rx, 40);
+    nd_relu_backward(rdx, rdy, ry, 40);
+    fd_check("relu", relu_x, &rn, rx, 40, 40, rdy, rdx, 1e-4);
+    int sn = 30;
+    float *sx = randn(60, 1), *sdy = randn(30, 1), *sdx = malloc(4 * 60);
+    for (int i = 0; i < 30; i++) {
+        sdx[i] = -sdy[i];
+        sdx[30 + i] = sdy[i];
+    }
+    fd_check("frame difference", sub_x, &sn, sx, 60, 30, sdy, sdx, 1e-2);
+
+    /* Cross-entropy with label smoothing. */
+    int labels[3] = {1, 0, 6};
+    struct ce_ctx ec = {labels, 3, 7, 0.1f};
+    float *ex = randn(21, 2), one = 1.0f, *edx = malloc(4 * 21);
+    nd_ref_cross_entropy(edx, ex, labels, 3, 7, 0.1f);
+    fd_check("cross-entropy logits", ce_x, &ec, ex, 21, 1, &one, edx, 1e-3);
 }
 
 int main(void) {
