@@ -6,7 +6,7 @@
  *
  * Clips are float arrays [n][T][3][S][S], RGB values byte / 255 in [0, 1],
  * S = image_size. Functions that can fail return 0 on success and -1 on
- * failure (NULL for constructors); nrdfer_last_error() then returns a
+ * failure, and constructors return NULL. nrdfer_last_error() then returns a
  * message that names the file or value. The library never exits the process.
  *
  * Example:

@@ -68,6 +68,14 @@ static inline float normalize(float x, float mean, float rstd, float scale, floa
     return (x - mean) * rstd * scale + shift;
 }
 
+/* Gradient past the fused ReLU: dy where the output was positive, else 0. */
+static inline float past_relu(const nd_bn *b, float dy, float x, float mean, float rstd,
+                              float scale, float shift) {
+    if (b->relu && normalize(x, mean, rstd, scale, shift) <= 0)
+        return 0.0f;
+    return dy;
+}
+
 static void apply(const nd_bn *b, const float *src, float *dst, const float *scale,
                   const float *shift, const float *mean, const float *rstd) {
     int nb = b->c / b->block, bs = b->block;
@@ -144,10 +152,8 @@ void nd_bn_backward(const nd_bn *b, const float *src, const float *mean, const f
                     for (int l = 0; l < bs; l++) {
                         int ch = cb * bs + l;
                         size_t at = off + (size_t)s * bs + l;
-                        float g = ddst[at];
-                        if (b->relu && normalize(src[at], mean[ch], rstd[ch], scale[ch],
-                                                 shift[ch]) <= 0)
-                            g = 0;
+                        float g = past_relu(b, ddst[at], src[at], mean[ch], rstd[ch],
+                                            scale[ch], shift[ch]);
                         sg[ch] += g;
                         sgx[ch] += (double)g * ((src[at] - mean[ch]) * rstd[ch]);
                     }
@@ -174,10 +180,8 @@ void nd_bn_backward(const nd_bn *b, const float *src, const float *mean, const f
                 for (int l = 0; l < bs; l++) {
                     int ch = cb * bs + l;
                     size_t at = off + (size_t)s * bs + l;
-                    float g = ddst[at];
-                    if (b->relu &&
-                        normalize(src[at], mean[ch], rstd[ch], scale[ch], shift[ch]) <= 0)
-                        g = 0;
+                    float g = past_relu(b, ddst[at], src[at], mean[ch], rstd[ch],
+                                        scale[ch], shift[ch]);
                     float xhat = (src[at] - mean[ch]) * rstd[ch];
                     dsrc[at] = scale[ch] * rstd[ch] * (g - mg[ch] - xhat * mgx[ch]);
                 }

@@ -271,7 +271,6 @@ int nd_conv_init(nd_conv *c, int n, int ic, int oc, int ih, int iw, int k, int s
     if (make_primitive(&c->fwd, fpd))
         return -1;
 
-    c->w_same_layout = dnnl_memory_desc_equal(&c->w_md, &c->w_plain_md);
     c->w_kernel = alloc_md(&c->w_md);
     if (c->w_md.format_kind != dnnl_blocked ||
         (with_backward && (c->w_bwd_md.format_kind != dnnl_blocked ||

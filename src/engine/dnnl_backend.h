@@ -46,7 +46,7 @@ typedef struct nd_conv {
     int with_backward;
     dnnl_memory_desc_t src_md, dst_md, w_md, w_bwd_md, dw_md, w_plain_md;
     dnnl_primitive_t fwd, bwd_data, bwd_weights;
-    int w_same_layout, w_bwd_same_layout, dw_same_layout;
+    int w_bwd_same_layout, dw_same_layout;
     float *w_kernel;  /* weights in the forward kernel's layout */
     float *w_bwd;     /* weights in the backward-data kernel's layout */
     float *dw_kernel; /* weight gradient in the kernel's layout */

@@ -19,8 +19,8 @@ struct nrdfer_model {
     nd_plan *train_plan, *infer_plan;
 };
 
-/* Runs the forward pass of n clips and returns the plan that holds the
- * results (logits and snippet logits); NULL on failure. */
+/* Runs the forward pass of n clips and returns the plan that contains the
+ * results (logits and snippet logits), or NULL on failure. */
 nd_plan *nd_model_forward(nrdfer_model *m, const float *clips, int n, int training);
 /* Cross-entropy on the video logits of the last training forward, then the
  * backward pass into m->grads. Returns the mean loss. */

@@ -450,8 +450,8 @@ void nd_plan_forward(nd_plan *p, const nd_weights *w, float *values, const float
 
 /* ---- backward ---- */
 
-/* Gradient of build_sequence: writes dpos rows (adding over calls is done by
- * the caller), and dtokens. dseq is [n + 1, dim]. */
+/* Backward of temporal_forward's clip path (snippets get no gradient): head,
+ * transformer, then the position embedding, class token and tokens X. */
 static void temporal_backward(nd_plan *p, const nd_weights *w, const float *values,
                               float *grads, const float *dlogits) {
     const nd_dims *d = &p->d;

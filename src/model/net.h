@@ -130,7 +130,7 @@ void nd_plan_free(nd_plan *p);
 /* Forward pass of p->batch clips [B][T][3][S][S]. training = 1 uses batch
  * statistics and updates the BN running statistics in values; 0 uses the
  * running statistics. Results: p->logits [B, classes] and p->snip_logits
- * [B, K, classes]. weights_version tells the plan when to reorder weights. */
+ * [B, K, classes]. A weights_version other than the last one makes the plan reorder the weights. */
 void nd_plan_forward(nd_plan *p, const nd_weights *w, float *values, const float *clips,
                      int training, long weights_version);
 /* Backward pass from dlogits [B, classes] after a training forward; writes

@@ -20,7 +20,7 @@ int nd_is_file(const char *path);
 int nd_mkdir_p(const char *path);
 
 /* Lists the entries of dir (files and folders, without "." and ".."),
- * sorted by nd_natural_compare. On success *names holds *count strings;
+ * sorted by nd_natural_compare. On success *names contains *count strings;
  * free them with nd_free_list(). Returns 0 or -1 (nd_fail set). */
 int nd_list_dir(const char *dir, char ***names, int *count);
 void nd_free_list(char **names, int count);
