@@ -79,6 +79,12 @@ typedef struct nrdfer_config {
     int static_branch;     /* 1: DSF keeps its static branch (default 1) */
     int dynamic_branch;    /* 1: DSF keeps its dynamic branch (default 1) */
     int learned_cls_token; /* 1: learned class token instead of DCT (default 0) */
+    /* 1: the single-frame baseline instead of NR-DFERNet (default 0): stem to
+     * layer3 on each frame, global average pooling, the mean over the frames
+     * and a linear head. Its snippets are frames 2k..2k+3, the frames that
+     * NR-DFERNet's snippet k covers. Needs static_branch = dynamic_branch = 0
+     * and learned_cls_token = 0. */
+    int single_frame;
 
     /* Snippet-based filter, applied by predict and eval only. */
     int snippet_filter;        /* 1: on (default) */

@@ -34,6 +34,7 @@ PAPER = {
     "static_branch": True,
     "dynamic_branch": True,
     "learned_cls_token": False,
+    "single_frame": False,
     "snippet_filter": True,
     "sf_neutral_max": 0.03,
     "sf_confidence_min": 0.75,
@@ -71,7 +72,8 @@ def config_from_json(obj):
     for key, value in obj.items():
         if key in config:
             config[key] = value
-    for key in ("static_branch", "dynamic_branch", "learned_cls_token", "snippet_filter"):
+    for key in ("static_branch", "dynamic_branch", "learned_cls_token", "single_frame",
+                "snippet_filter"):
         config[key] = bool(config[key])
     return config
 
@@ -359,6 +361,9 @@ class NrDferNet(nn.Module):
     """NR-DFERNet, from clips to video and snippet logits.
 
     clips [B, T, 3, S, S] in [0, 1] -> (video [B, L], snippets [B, K, L]).
+    With config["single_frame"], the single-frame baseline: the spatial stage,
+    global average pooling, the mean over the clip's frames (snippet k: over
+    frames 2k..2k+3) and the head.
     """
 
     def __init__(self, config):
@@ -372,9 +377,13 @@ class NrDferNet(nn.Module):
         self.layer1 = BasicBlock(stem, stem, 1)
         self.layer2 = BasicBlock(stem, c2, 2)
         self.layer3 = BasicBlock(c2, c3, 2)
-        self.dsf = Dsf(config)
-        self.temporal = Temporal(config)
-        self.head = nn.Linear(dim, len(config["labels"]))
+        if config["single_frame"]:
+            self.dsf = self.temporal = None
+            self.head = nn.Linear(c3, len(config["labels"]))
+        else:
+            self.dsf = Dsf(config)
+            self.temporal = Temporal(config)
+            self.head = nn.Linear(dim, len(config["labels"]))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -391,6 +400,8 @@ class NrDferNet(nn.Module):
             elif isinstance(module, (nn.BatchNorm2d, nn.LayerNorm)):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
+        if self.temporal is None:
+            return
         nn.init.normal_(self.temporal.pos_embed)
         if self.dsf.static is not None:
             nn.init.normal_(self.dsf.static.pos_embed)
@@ -403,6 +414,12 @@ class NrDferNet(nn.Module):
         # Spatial stage on all B*T frames, so BN batch statistics cover every frame.
         x = clips.reshape(b * t, 3, s, s)
         x = self.layer3(self.layer2(self.layer1(self.stem(x))))
+        if self.dsf is None:
+            frames = x.mean(dim=(2, 3)).reshape(b, t, -1)
+            video = self.head(frames.mean(dim=1))
+            starts = snippet_starts(t - 1)
+            snippets = torch.stack([frames[:, i : i + 4].mean(dim=1) for i in starts], dim=1)
+            return video, self.head(snippets)
         tokens = self.dsf(x.reshape(b, t, *x.shape[1:]))
 
         # Clip and snippets share the transformer and the head.

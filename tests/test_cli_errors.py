@@ -11,6 +11,7 @@ import tempfile
 
 from PIL import Image
 
+import safetensors_io
 from predict_common import NRDFER, ffmpeg, run
 
 S = 64  # image size of the small preset
@@ -184,6 +185,55 @@ def test_train_init_preset_mismatch(tmp):
     for name, preset in (("small", ["--preset", "small"]), ("none", [])):
         rc, _, err = run(base + preset + ["--out", os.path.join(tmp, name)], check=False)
         assert rc == 0, (name, rc, err)
+
+
+def test_train_ablation_switches(tmp):
+    """Each ablation switch trains its architecture and records it in the
+    checkpoint; combinations without a model exit 2 naming the options."""
+    root = make_synth(tmp, 10)
+    base = [NRDFER, "train", "--preset", "small", "--steps", "1", "--batch", "2",
+            "--threads", "1", "--dataset", "dfew", "--root", root, "--fold", "1"]
+    bad = [(["--static-branch", "off", "--dynamic-branch", "off"], "--dynamic-branch off"),
+           (["--single-frame", "--learned-cls-token"], "--single-frame"),
+           (["--single-frame", "--static-branch", "off"], "--single-frame"),
+           (["--static-branch", "of"], "--static-branch")]
+    for i, (options, named) in enumerate(bad):
+        out_dir = os.path.join(tmp, f"bad{i}")
+        rc, _, err = run(base + options + ["--out", out_dir], check=False)
+        assert rc == 2, (options, rc, err)
+        assert named in err, (options, err)
+        assert not os.path.exists(os.path.join(out_dir, "config.json")), options
+
+    want = {
+        "full": ([], {"static_branch": True, "dynamic_branch": True,
+                      "learned_cls_token": False, "single_frame": False}),
+        "nostatic": (["--static-branch", "off"], {"static_branch": False}),
+        "nodynamic": (["--dynamic-branch", "off"], {"dynamic_branch": False}),
+        "learned": (["--learned-cls-token"], {"learned_cls_token": True}),
+        "single": (["--single-frame"], {"single_frame": True, "static_branch": False,
+                                        "dynamic_branch": False}),
+    }
+    names = {}
+    for name, (options, settings) in want.items():
+        out_dir = os.path.join(tmp, name)
+        rc, _, err = run(base + options + ["--out", out_dir], check=False)
+        assert rc == 0, (name, rc, err)
+        tensors, meta = safetensors_io.load(os.path.join(out_dir, "last.safetensors"))
+        config = json.loads(meta["nrdfer"])
+        for key, value in settings.items():
+            assert bool(config[key]) == value, (name, key, config[key])
+        names[name] = set(tensors)
+    assert "temporal.cls_token" in names["learned"] - names["full"], names["learned"]
+    assert not any(n.startswith("dsf.static") for n in names["nostatic"])
+    assert not any(n.startswith("dsf.dynamic") for n in names["nodynamic"])
+    assert not any(n.startswith(("dsf.", "temporal.")) for n in names["single"])
+    assert "head.weight" in names["single"]
+
+    # --resume rebuilds the ablation from config.json.
+    rc, _, err = run([NRDFER, "train", "--resume", os.path.join(tmp, "single"), "--steps", "2"],
+                     check=False)
+    assert rc == 0, (rc, err)
+    assert "single-frame baseline" in err, err
 
 
 def main():

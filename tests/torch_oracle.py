@@ -109,7 +109,10 @@ def write_case(args):
         static_branch=args.static_branch == "on",
         dynamic_branch=args.dynamic_branch == "on",
         learned_cls_token=args.learned_cls_token,
+        single_frame=args.single_frame,
     )
+    if args.single_frame:
+        config.update(static_branch=False, dynamic_branch=False)
     os.makedirs(args.out, exist_ok=True)
 
     # Initial weights and input, both from the seed.
@@ -196,6 +199,8 @@ def parse_args(argv):
     parser.add_argument("--static-branch", choices=["on", "off"], default="on")
     parser.add_argument("--dynamic-branch", choices=["on", "off"], default="on")
     parser.add_argument("--learned-cls-token", action="store_true")
+    parser.add_argument("--single-frame", action="store_true",
+                        help="the single-frame baseline instead of NR-DFERNet")
     parser.add_argument("--batch", type=int, default=2, help="clips per batch")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3, help="SGD steps in total")
@@ -228,7 +233,9 @@ def parse_args(argv):
     parser.add_argument("--out", required=True, help="output folder")
 
     args = parser.parse_args(argv)
-    if args.static_branch == "off" and args.dynamic_branch == "off":
+    if args.single_frame and args.learned_cls_token:
+        parser.error("--single-frame has no class token: drop --learned-cls-token")
+    if not args.single_frame and args.static_branch == "off" and args.dynamic_branch == "off":
         parser.error("--static-branch off and --dynamic-branch off: DSF needs one branch")
     if args.batch < 1 or args.steps < 1:
         parser.error("--batch and --steps must be at least 1")

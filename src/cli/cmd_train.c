@@ -62,6 +62,11 @@ static void usage(FILE *out) {
         "  --threads N             compute threads (default 0: all cores)\n"
         "model:\n"
         "  --preset small|paper    architecture (default paper)\n"
+        "  --static-branch on|off  ablation: DSF's static branch (on)\n"
+        "  --dynamic-branch on|off ablation: DSF's dynamic branch (on)\n"
+        "  --learned-cls-token     ablation: a learned class token instead of DCT\n"
+        "  --single-frame          the single-frame baseline instead of NR-DFERNet: the\n"
+        "                          spatial stage per frame, pooled, averaged over frames\n"
         "  --init FILE             start from a checkpoint's weights and architecture\n"
         "                          (a --preset given with it must match)\n"
         "  --reset-head            with --init: a new classifier for the dataset's classes\n"
@@ -101,7 +106,7 @@ static int read_config(const nd_train_settings *s, const char *dir, int resume,
         return rc;
     }
     if (!s->init)
-        return nrdfer_config_preset(config, s->preset);
+        return nd_train_settings_model_config(s, config);
     if (nd_checkpoint_read_config(s->init, config) != 0)
         return -1;
 
@@ -109,14 +114,14 @@ static int read_config(const nd_train_settings *s, const char *dir, int resume,
      * agree with it. Classes may differ, because --reset-head replaces them. */
     if (s->preset_given) {
         nrdfer_config preset;
-        if (nrdfer_config_preset(&preset, s->preset) != 0)
-            return nd_fail("--preset '%s' is invalid: use small or paper", s->preset);
+        if (nd_train_settings_model_config(s, &preset) != 0)
+            return -1;
         preset.num_classes = config->num_classes;
         memcpy(preset.labels, config->labels, sizeof preset.labels);
         char context[512];
         snprintf(context, sizeof context,
-                 "--init %s does not have the architecture of --preset %s (drop --preset "
-                 "to train the checkpoint's own)",
+                 "--init %s does not have the architecture of --preset %s and the "
+                 "switches given (drop them to train the checkpoint's own)",
                  s->init, s->preset);
         if (nd_config_compare(&preset, config, context) != 0)
             return -1;
@@ -166,9 +171,10 @@ static void print_banner(const nd_train_settings *s, const nrdfer_model *model, 
     nd_log_info("run %s: %s fold %d, %d training, %d validation, %d test clips", dir,
                 s->data.dataset, data->dataset->options.fold, data->num_train, data->num_val,
                 data->dataset->splits[ND_SPLIT_TEST].count);
-    nd_log_info("model: preset %s%s%s, %d frames of %d x %d, %d classes, %.2f M parameters, "
+    nd_log_info("model: %s, preset %s%s%s, %d frames of %d x %d, %d classes, %.2f M parameters, "
                 "%.2f GFLOPs per clip",
-                s->preset, s->init ? ", init " : "", s->init ? s->init : "", c->frames,
+                nd_config_variant_name(c), s->preset, s->init ? ", init " : "",
+                s->init ? s->init : "", c->frames,
                 c->image_size, c->image_size, c->num_classes,
                 nrdfer_model_num_params(model) / 1e6,
                 nrdfer_model_flops_per_clip(model) / 1e9);
@@ -374,6 +380,10 @@ int nd_cmd_train(int argc, char **argv) {
         {"force", no_argument, NULL, OPT_FORCE},
         {"folds", required_argument, NULL, OPT_FOLDS},
         {"preset", required_argument, NULL, OPT_PRESET},
+        {"static-branch", required_argument, NULL, OPT_STATIC_BRANCH},
+        {"dynamic-branch", required_argument, NULL, OPT_DYNAMIC_BRANCH},
+        {"learned-cls-token", no_argument, NULL, OPT_LEARNED_CLS_TOKEN},
+        {"single-frame", no_argument, NULL, OPT_SINGLE_FRAME},
         {"init", required_argument, NULL, OPT_INIT},
         {"reset-head", no_argument, NULL, OPT_RESET_HEAD},
         {"optimizer", required_argument, NULL, OPT_OPTIMIZER},

@@ -11,6 +11,8 @@ void nd_train_settings_init(nd_train_settings *s) {
     memset(s, 0, sizeof *s);
     nd_data_args_init(&s->data);
     s->preset = "paper";
+    s->static_branch = 1;
+    s->dynamic_branch = 1;
     s->optimizer.kind = NRDFER_SGD;
     s->optimizer.lr = 1e-3f;
     s->optimizer.momentum = 0.9f;
@@ -60,6 +62,10 @@ cJSON *nd_train_settings_to_json(const nd_train_settings *s, int fold) {
 
     /* Model and optimizer. */
     add_string(obj, "preset", s->preset);
+    cJSON_AddBoolToObject(obj, "static_branch", s->static_branch);
+    cJSON_AddBoolToObject(obj, "dynamic_branch", s->dynamic_branch);
+    cJSON_AddBoolToObject(obj, "learned_cls_token", s->learned_cls_token);
+    cJSON_AddBoolToObject(obj, "single_frame", s->single_frame);
     add_string(obj, "init", s->init);
     cJSON_AddBoolToObject(obj, "reset_head", s->reset_head);
     cJSON_AddStringToObject(obj, "optimizer",
@@ -142,6 +148,13 @@ int nd_train_settings_from_json(const cJSON *json, const char *path,
     s->data.augment = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "augment"));
     s->reset_head = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "reset_head"));
     s->balance = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "balance"));
+    /* The architecture switches default to the full model when absent. */
+    s->static_branch = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "static_branch"));
+    s->dynamic_branch =
+        !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "dynamic_branch"));
+    s->learned_cls_token =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "learned_cls_token"));
+    s->single_frame = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "single_frame"));
     const cJSON *fold = cJSON_GetObjectItemCaseSensitive(json, "fold");
     s->data.fold = cJSON_IsNumber(fold) ? fold->valueint : 0;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "train_sampling");
@@ -193,6 +206,20 @@ int nd_train_settings_parse(nd_train_settings *s, int opt, const char *arg) {
     case OPT_PRESET:
         s->preset = arg;
         s->preset_given = 1;
+        return 0;
+    case OPT_STATIC_BRANCH:
+        s->preset_given = 1;
+        return nd_parse_on_off(arg, "--static-branch", &s->static_branch);
+    case OPT_DYNAMIC_BRANCH:
+        s->preset_given = 1;
+        return nd_parse_on_off(arg, "--dynamic-branch", &s->dynamic_branch);
+    case OPT_LEARNED_CLS_TOKEN:
+        s->preset_given = 1;
+        s->learned_cls_token = 1;
+        return 0;
+    case OPT_SINGLE_FRAME:
+        s->preset_given = 1;
+        s->single_frame = 1;
         return 0;
     case OPT_INIT:
         s->init = arg;
@@ -278,6 +305,22 @@ int nd_train_settings_parse(nd_train_settings *s, int opt, const char *arg) {
     }
 }
 
+int nd_train_settings_model_config(const nd_train_settings *s, nrdfer_config *config) {
+    if (nrdfer_config_preset(config, s->preset) != 0)
+        return nd_fail("--preset '%s' is invalid: use small or paper", s->preset);
+    if (s->single_frame && (!s->static_branch || !s->dynamic_branch || s->learned_cls_token))
+        return nd_fail("--single-frame is the baseline without DSF and class token: drop "
+                       "--static-branch, --dynamic-branch and --learned-cls-token");
+    if (!s->static_branch && !s->dynamic_branch)
+        return nd_fail("--static-branch off and --dynamic-branch off leave DSF without a "
+                       "branch: keep one on, or use --single-frame for the baseline");
+    config->single_frame = s->single_frame;
+    config->static_branch = s->single_frame ? 0 : s->static_branch;
+    config->dynamic_branch = s->single_frame ? 0 : s->dynamic_branch;
+    config->learned_cls_token = s->learned_cls_token;
+    return 0;
+}
+
 int nd_train_settings_check(const nd_train_settings *s) {
     if (!s->out) {
         fprintf(stderr, "nrdfer train: --out RUNDIR is required (see --help)\n");
@@ -310,9 +353,8 @@ int nd_train_settings_check(const nd_train_settings *s) {
         return -1;
     }
     nrdfer_config preset;
-    if (nrdfer_config_preset(&preset, s->preset) != 0) {
-        fprintf(stderr, "nrdfer train: --preset '%s' is invalid: use small or paper\n",
-                s->preset);
+    if (nd_train_settings_model_config(s, &preset) != 0) {
+        fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
         return -1;
     }
     return 0;

@@ -15,7 +15,9 @@ typedef struct nd_train_settings {
     nd_data_settings data;
     const char *out;
     const char *preset;
-    int preset_given; /* 1: --preset was on the command line, not the default */
+    int preset_given; /* 1: --preset or an architecture switch was given */
+    /* Architecture switches applied to the preset (nrdfer_config's fields). */
+    int static_branch, dynamic_branch, learned_cls_token, single_frame;
     const char *init;
     int reset_head;
     int fold_first, fold_last; /* --folds range; 0 for a single run */
@@ -42,6 +44,10 @@ enum {
     OPT_FORCE,
     OPT_FOLDS,
     OPT_PRESET,
+    OPT_STATIC_BRANCH,
+    OPT_DYNAMIC_BRANCH,
+    OPT_LEARNED_CLS_TOKEN,
+    OPT_SINGLE_FRAME,
     OPT_INIT,
     OPT_RESET_HEAD,
     OPT_OPTIMIZER,
@@ -72,6 +78,10 @@ void nd_train_settings_init(nd_train_settings *s);
 /* Parses the value of one train option (OPT_*). Returns 0, or -1 after
  * printing a message that names the option and the accepted values. */
 int nd_train_settings_parse(nd_train_settings *s, int opt, const char *arg);
+
+/* Fills config with the preset and the architecture switches; -1 with
+ * nd_fail() naming the setting when they do not fit together. */
+int nd_train_settings_model_config(const nd_train_settings *s, nrdfer_config *config);
 
 /* Checks the settings of a new run as a whole; -1 after printing why. */
 int nd_train_settings_check(const nd_train_settings *s);

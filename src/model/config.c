@@ -32,6 +32,7 @@ void nrdfer_config_paper(nrdfer_config *c) {
     c->static_branch = 1;
     c->dynamic_branch = 1;
     c->learned_cls_token = 0;
+    c->single_frame = 0;
     c->snippet_filter = 1;
     c->sf_neutral_max = 0.03f;
     c->sf_confidence_min = 0.75f;
@@ -99,7 +100,10 @@ int nrdfer_config_validate(const nrdfer_config *c) {
         if (positive[i].value < 1 || positive[i].value > 65536)
             return nd_fail("invalid config: %s = %d, must be in 1..65536", positive[i].name,
                            positive[i].value);
-    if (!c->static_branch && !c->dynamic_branch)
+    if (c->single_frame && (c->static_branch || c->dynamic_branch || c->learned_cls_token))
+        return nd_fail("invalid config: single_frame has no DSF or class token; set "
+                       "static_branch, dynamic_branch and learned_cls_token to 0");
+    if (!c->single_frame && !c->static_branch && !c->dynamic_branch)
         return nd_fail("invalid config: static_branch and dynamic_branch are both off; "
                        "DSF needs at least one");
     if (grid_size(c->image_size) < 1)
@@ -132,6 +136,7 @@ cJSON *nd_config_to_json(const nrdfer_config *c) {
     cJSON_AddBoolToObject(j, "static_branch", c->static_branch);
     cJSON_AddBoolToObject(j, "dynamic_branch", c->dynamic_branch);
     cJSON_AddBoolToObject(j, "learned_cls_token", c->learned_cls_token);
+    cJSON_AddBoolToObject(j, "single_frame", c->single_frame);
     cJSON_AddBoolToObject(j, "snippet_filter", c->snippet_filter);
     cJSON_AddNumberToObject(j, "sf_neutral_max", c->sf_neutral_max);
     cJSON_AddNumberToObject(j, "sf_confidence_min", c->sf_confidence_min);
@@ -201,6 +206,7 @@ int nd_config_from_json(nrdfer_config *c, const cJSON *j, const char *origin) {
         {"static_branch", &c->static_branch},
         {"dynamic_branch", &c->dynamic_branch},
         {"learned_cls_token", &c->learned_cls_token},
+        {"single_frame", &c->single_frame},
         {"snippet_filter", &c->snippet_filter},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
@@ -235,6 +241,7 @@ int nd_config_compare(const nrdfer_config *a, const nrdfer_config *b, const char
         {"static_branch", a->static_branch, b->static_branch},
         {"dynamic_branch", a->dynamic_branch, b->dynamic_branch},
         {"learned_cls_token", a->learned_cls_token, b->learned_cls_token},
+        {"single_frame", a->single_frame, b->single_frame},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (fields[i].x != fields[i].y)
@@ -245,4 +252,16 @@ int nd_config_compare(const nrdfer_config *a, const nrdfer_config *b, const char
             return nd_fail("%s: label %d is '%s', expected '%s'", context, i, b->labels[i],
                            a->labels[i]);
     return 0;
+}
+
+const char *nd_config_variant_name(const nrdfer_config *c) {
+    if (c->single_frame)
+        return "single-frame baseline";
+    if (!c->static_branch)
+        return c->learned_cls_token ? "NR-DFERNet without static branch, learned class token"
+                                    : "NR-DFERNet without static branch";
+    if (!c->dynamic_branch)
+        return c->learned_cls_token ? "NR-DFERNet without dynamic branch, learned class token"
+                                    : "NR-DFERNet without dynamic branch";
+    return c->learned_cls_token ? "NR-DFERNet with learned class token" : "NR-DFERNet";
 }

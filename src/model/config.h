@@ -20,4 +20,8 @@ int nd_config_from_json(nrdfer_config *config, const cJSON *json, const char *or
  * values, prefixed by context. */
 int nd_config_compare(const nrdfer_config *want, const nrdfer_config *got, const char *context);
 
+/* The architecture in words: "NR-DFERNet", "NR-DFERNet without static
+ * branch", ..., or "single-frame baseline". */
+const char *nd_config_variant_name(const nrdfer_config *config);
+
 #endif

@@ -3,7 +3,9 @@
  * (dynamic branch on frame differences, static branch with its transformer,
  * summed into Q = T - 1 tokens); DCT (class token = mean of the tokens)
  * with the temporal transformer and head; and the snippets of 3 tokens,
- * stride 2, through the same transformer and head for the snippet filter. */
+ * stride 2, through the same transformer and head for the snippet filter.
+ * The single-frame baseline keeps the spatial stage and replaces the rest by
+ * global average pooling, the mean over frames and the head. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,7 @@ void nd_net_dims(const nrdfer_config *c, nd_dims *d) {
     d->s3 = down2(d->s2);
     d->g = down2(d->s3);
     d->D = d->c2 * d->g * d->g;
+    d->head_in = c->single_frame ? d->c2 : d->D;
     d->classes = c->num_classes;
 }
 
@@ -120,6 +123,12 @@ void nd_net_define(const nrdfer_config *c, nd_params *p, nd_weights *w) {
     add_block(p, &w->layer1, "layer1", d.c0, d.c0, 1);
     add_block(p, &w->layer2, "layer2", d.c0, d.c1, 2);
     add_block(p, &w->layer3, "layer3", d.c1, d.c2, 2);
+    if (c->single_frame) {
+        w->head_w =
+            add_matrix(p, "head", "weight", d.classes, d.c2, ND_INIT_UNIFORM_FAN_IN);
+        w->head_b = add_vector(p, "head", "bias", d.classes, ND_INIT_UNIFORM_FAN_IN, d.c2);
+        return;
+    }
     if (c->dynamic_branch) {
         add_block(p, &w->dynamic[0], "dsf.dynamic.0", d.c2, d.c2, 2);
         add_block(p, &w->dynamic[1], "dsf.dynamic.1", d.c2, d.c2, 1);
@@ -178,6 +187,8 @@ double nd_net_flops_per_clip(const nrdfer_config *c) {
         conv_flops(d.T, 3, d.c0, d.s_stem, 3) + conv_flops(d.T, d.c0, d.c0, d.s_stem, 3);
     f += block_flops(d.T, d.c0, d.c0, d.s_pool, 0) +
          block_flops(d.T, d.c0, d.c1, d.s2, 1) + block_flops(d.T, d.c1, d.c2, d.s3, 1);
+    if (c->single_frame)
+        return f + 2.0 * d.c2 * d.classes * (1 + d.K);
     if (c->dynamic_branch)
         f += block_flops(d.Q, d.c2, d.c2, d.g, 1) +
              2 * block_flops(d.Q, d.c2, d.c2, d.g, 0);
@@ -226,6 +237,23 @@ static int plan_build(nd_plan *p) {
         return -1;
     size_t frame_bytes = nd_dnnl_md_size(&p->layer3.u2.conv.dst_md) / N;
 
+    if (c->single_frame) {
+        dnnl_memory_desc_t plain = nd_dnnl_act_md(N, d->c2, d->s3, d->s3, 1);
+        const dnnl_memory_desc_t *blocked = &p->layer3.u2.conv.dst_md;
+        if (nd_reorder_init(&p->f3_to_plain, blocked, &plain) ||
+            nd_reorder_init(&p->plain_to_f3, &plain, blocked))
+            return -1;
+        p->f3_plain = nd_plan_take(p, f * N * d->c2 * d->s3 * d->s3);
+        p->frame_feat = nd_plan_take(p, f * N * d->c2);
+        p->cls_out = nd_plan_take(p, f * B * d->c2);
+        p->logits = nd_plan_take(p, f * B * d->classes);
+        p->snip_cls = nd_plan_take(p, f * B * d->K * d->c2);
+        p->snip_logits = nd_plan_take(p, f * B * d->K * d->classes);
+        p->act = alloc_arena(p->arena_bytes);
+        if (p->with_backward)
+            p->grad = alloc_arena(p->arena_bytes);
+        return 0;
+    }
     if (c->dynamic_branch) {
         p->diff = nd_plan_take(p, frame_bytes * NS);
         if (nd_block_plan(p, &p->dynamic[0], NS, d->c2, d->c2, d->s3, 2, 1) ||
@@ -299,6 +327,8 @@ void nd_plan_free(nd_plan *p) {
     if (p->config.dynamic_branch)
         for (int i = 0; i < 3; i++)
             nd_block_free(&p->dynamic[i]);
+    nd_reorder_free(&p->f3_to_plain);
+    nd_reorder_free(&p->plain_to_f3);
     nd_reorder_free(&p->dyn_to_plain);
     nd_reorder_free(&p->plain_to_dyn);
     nd_unit_free(&p->static_unit);
@@ -435,6 +465,43 @@ static void temporal_forward(nd_plan *p, const nd_weights *w, const float *value
                       values + w->head_b, B * K, D, d->classes);
 }
 
+/* Single-frame baseline: per-frame global average pooling, the mean over the
+ * clip's T frames (or over snippet k's frames 2k..2k+3), then the head. */
+static void single_frame_forward(nd_plan *p, const nd_weights *w, const float *values) {
+    const nd_dims *d = &p->d;
+    int B = p->batch, T = d->T, K = d->K, C = d->c2, cells = d->s3 * d->s3;
+    float *fp = ACT(p, p->f3_plain), *feat = ACT(p, p->frame_feat);
+    float *cls = ACT(p, p->cls_out), *snip = ACT(p, p->snip_cls);
+
+    nd_reorder_run(&p->f3_to_plain, ACT(p, p->layer3.out), fp);
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < B * T * C; i++) {
+        float s = 0;
+        for (int j = 0; j < cells; j++)
+            s += fp[(size_t)i * cells + j];
+        feat[i] = s / cells;
+    }
+    for (int b = 0; b < B; b++) {
+        for (int c = 0; c < C; c++) {
+            float s = 0;
+            for (int t = 0; t < T; t++)
+                s += feat[((size_t)b * T + t) * C + c];
+            cls[(size_t)b * C + c] = s / T;
+        }
+        for (int k = 0; k < K; k++)
+            for (int c = 0; c < C; c++) {
+                float s = 0;
+                for (int t = 2 * k; t < 2 * k + 4; t++)
+                    s += feat[((size_t)b * T + t) * C + c];
+                snip[((size_t)b * K + k) * C + c] = s / 4;
+            }
+    }
+    nd_linear_forward(ACT(p, p->logits), cls, values + w->head_w, values + w->head_b, B, C,
+                      d->classes);
+    nd_linear_forward(ACT(p, p->snip_logits), snip, values + w->head_w, values + w->head_b,
+                      B * K, C, d->classes);
+}
+
 void nd_plan_forward(nd_plan *p, const nd_weights *w, float *values, const float *clips,
                      int training, long weights_version) {
     const nd_dims *d = &p->d;
@@ -444,6 +511,10 @@ void nd_plan_forward(nd_plan *p, const nd_weights *w, float *values, const float
 
     memcpy(ACT(p, p->input), clips, sizeof(float) * p->batch * d->T * 3 * d->S * d->S);
     spatial_forward(p, w, values, training, set_w);
+    if (p->config.single_frame) {
+        single_frame_forward(p, w, values);
+        return;
+    }
     dsf_forward(p, w, values, training, set_w);
     temporal_forward(p, w, values);
 }
@@ -550,11 +621,36 @@ static void dsf_backward(nd_plan *p, const nd_weights *w, const float *values,
     }
 }
 
+/* Backward of single_frame_forward's clip path: head, mean, pooling; writes
+ * the gradient of the layer3 output. */
+static void single_frame_backward(nd_plan *p, const nd_weights *w, const float *values,
+                                  float *grads, const float *dlogits) {
+    const nd_dims *d = &p->d;
+    int B = p->batch, T = d->T, C = d->c2, cells = d->s3 * d->s3;
+    float *dcls = GRAD(p, p->cls_out), *dfp = GRAD(p, p->f3_plain);
+
+    nd_linear_backward(dcls, grads + w->head_w, grads + w->head_b, dlogits,
+                       ACT(p, p->cls_out), values + w->head_w, B, C, d->classes, 0.0f);
+    float scale = 1.0f / ((float)T * (float)cells);
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < B * T * C; i++) {
+        int b = i / (T * C), c = i % C;
+        float g = dcls[(size_t)b * C + c] * scale;
+        for (int j = 0; j < cells; j++)
+            dfp[(size_t)i * cells + j] = g;
+    }
+    nd_reorder_run(&p->plain_to_f3, dfp, GRAD(p, p->layer3.out));
+}
+
 void nd_plan_backward(nd_plan *p, const nd_weights *w, const float *values, float *grads,
                       const float *dlogits) {
     ND_ASSERT(p->with_backward);
-    temporal_backward(p, w, values, grads, dlogits);
-    dsf_backward(p, w, values, grads);
+    if (p->config.single_frame) {
+        single_frame_backward(p, w, values, grads, dlogits);
+    } else {
+        temporal_backward(p, w, values, grads, dlogits);
+        dsf_backward(p, w, values, grads);
+    }
 
     nd_block_backward(p, &p->layer3, &w->layer3, values, grads, ACT(p, p->layer2.out),
                       GRAD(p, p->layer2.out));

@@ -50,6 +50,7 @@ typedef struct nd_dims {
     int c0, c1, c2;   /* stem/layer1, layer2, layer3/DSF channels */
     int s_stem, s_pool, s2, s3, g; /* spatial sizes */
     int D;            /* token width c2 * g * g */
+    int head_in;      /* head input width: D, or c2 for the single-frame baseline */
     int classes;
 } nd_dims;
 
@@ -111,9 +112,14 @@ typedef struct nd_plan {
     nd_buf static_tokens;   /* [NS, g*g, c2] */
     nd_tstack static_stack;
 
+    /* Single-frame baseline: layer3 output in nchw, its per-frame mean. */
+    nd_reorder f3_to_plain, plain_to_f3;
+    nd_buf f3_plain;        /* [N, c2, s3, s3] */
+    nd_buf frame_feat;      /* [N, c2] */
+
     nd_buf x;               /* fused tokens [B, Q, D] */
     nd_tstack temporal;     /* [B, T, D] */
-    nd_buf cls_out;         /* [B, D] */
+    nd_buf cls_out;         /* [B, head_in] */
     nd_buf logits;          /* [B, classes] */
     nd_tstack snippets;     /* [B*K, 4, D] */
     nd_buf snip_cls, snip_logits;
