@@ -265,13 +265,13 @@ def test_afew(tmp):
     if rep:
         check(rep["splits"]["test"]["per_class"] == {n: 1 for n in DFER},
               f"afew Val per class {rep['splits']['test']['per_class']}")
-    # A video clip is recorded but cannot be decoded yet; an unknown folder
-    # is an error.
+    # A file with a video name that is not a video, and an unknown class
+    # folder, are errors naming the clip.
     with open(os.path.join(root, "Train", "Angry", "010924040.avi"), "wb") as f:
         f.write(b"RIFF0000AVI ")
     os.makedirs(os.path.join(root, "Val", "Contempt", "x1"))
     out = expect_bad("afew video", ["--dataset", "afew", "--root", root], ["010924040"])
-    check("video decoder" in out, f"afew video message\n{out}")
+    check("010924040.avi: cannot open video" in out, f"afew video message\n{out}")
     check("Contempt" in out, f"afew unknown class folder\n{out}")
 
 

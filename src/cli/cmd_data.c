@@ -13,6 +13,8 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "util/error.h"
+#include "video/cascade.h"
+#include "video/faceclip.h"
 
 /* ---- Options shared by the subcommands ---- */
 
@@ -74,6 +76,16 @@ int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o) {
             return 1;
         fprintf(stderr, "nrdfer data: %s\n", nd_last_error());
         return -1;
+    case ND_OPT_FACE_DETECT:
+        if (!strcmp(arg, "on") || !strcmp(arg, "off")) {
+            o->face_detect = !strcmp(arg, "on");
+            return 1;
+        }
+        fprintf(stderr, "nrdfer data: --face-detect '%s' is invalid: use on or off\n", arg);
+        return -1;
+    case ND_OPT_CASCADE:
+        o->cascade = arg;
+        return 1;
     default:
         return 0;
     }
@@ -94,6 +106,8 @@ int nd_data_check_required(const nd_dataset_options *o, const char *command) {
 typedef struct clip_result {
     int width, height; /* of the first frame; 0 when none decoded */
     int mixed_sizes;   /* frames of the clip differ in size */
+    int frames;        /* video clips: frames decoded */
+    int faceless;      /* video clips: the cascade found no face */
     char *error;       /* first failure, NULL when every frame decoded */
 } clip_result;
 
@@ -104,6 +118,7 @@ typedef struct check_job {
     clip_result *results; /* [total]: train clips, then test clips */
     int progress_step;    /* print progress every this many clips; 0: never */
     int tty;
+    const nd_cascade *cascade; /* face detection in video clips, NULL when off */
     pthread_mutex_t mutex;
 } check_job;
 
@@ -113,11 +128,21 @@ static const nd_clip *job_clip(const check_job *job, int k, int *split) {
     return &job->ds->splits[*split].clips[k < train ? k : k - train];
 }
 
-/* Decodes every frame of one clip as training would. */
-static void check_clip(const nd_clip *clip, clip_result *r) {
+/* Decodes every frame of one clip as training would; a video is decoded
+ * and searched for its face. */
+static void check_clip(const nd_clip *clip, const nd_cascade *cascade, clip_result *r) {
     if (clip->video) {
-        r->error =
-            nd_strdup("the clip is a video file: video clips need the video decoder");
+        nd_face_scan scan;
+        int found;
+        if (nd_face_scan_video(clip->video, cascade, &scan, &found) != 0) {
+            r->error = nd_strdup(nd_last_error());
+            return;
+        }
+        r->frames = scan.num_frames;
+        r->width = scan.width;
+        r->height = scan.height;
+        r->faceless = cascade && !found;
+        nd_face_scan_free(&scan);
         return;
     }
     for (int f = 0; f < clip->num_frames; f++) {
@@ -145,7 +170,7 @@ static void *check_worker(void *arg) {
         if (k < 0)
             return NULL;
         int split;
-        check_clip(job_clip(job, k, &split), &job->results[k]);
+        check_clip(job_clip(job, k, &split), job->cascade, &job->results[k]);
 
         /* Progress on stderr: one updated line on a terminal, else lines. */
         pthread_mutex_lock(&job->mutex);
@@ -164,9 +189,10 @@ static void *check_worker(void *arg) {
 /* Runs check_clip over every clip on `threads` threads and records the
  * failures as problems, in clip order. Returns the per-clip results
  * [train clips, then test clips]; free with free_results(). */
-static clip_result *decode_all(nd_dataset *ds, int threads) {
+static clip_result *decode_all(nd_dataset *ds, const nd_cascade *cascade, int threads) {
     check_job job = {0};
     job.ds = ds;
+    job.cascade = cascade;
     job.total = ds->splits[0].count + ds->splits[1].count;
     job.results = nd_calloc((size_t)(job.total ? job.total : 1), sizeof *job.results);
     job.tty = isatty(STDERR_FILENO);
@@ -189,9 +215,28 @@ static clip_result *decode_all(nd_dataset *ds, int threads) {
         int split;
         const nd_clip *clip = job_clip(&job, k, &split);
         const clip_result *r = &job.results[k];
-        if (r->error)
+        if (r->error) {
             nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, clip->id, "%s", r->error);
-        else if (r->mixed_sizes)
+            continue;
+        }
+        if (clip->video && r->faceless)
+            nd_dataset_problem(ds, ND_SEVERITY_WARNING, split, clip->id,
+                               "no face found in %s: training uses its whole frames",
+                               clip->video);
+        if (clip->video && r->frames < ds->options.frames) {
+            /* The reader cannot count a video's frames, so its short clips
+             * are counted here, and the loader cannot leave one out. */
+            ds->splits[split].short_clips++;
+            if (ds->options.short_clips == ND_SHORT_CLIP_DROP ||
+                ds->options.short_clips == ND_SHORT_CLIP_ERROR)
+                nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, clip->id,
+                                   "video %s has %d frames, fewer than %d, which stops "
+                                   "training under --short-clips %s: use sample, pad-last "
+                                   "or loop",
+                                   clip->video, r->frames, ds->options.frames,
+                                   nd_short_clip_name(ds->options.short_clips));
+        }
+        if (r->mixed_sizes)
             nd_dataset_problem(ds, ND_SEVERITY_WARNING, split, clip->id,
                                "frames of the clip differ in size");
     }
@@ -238,9 +283,10 @@ static void compute_stats(const nd_dataset *ds, int split, const clip_result *re
         st->bad += r->error != NULL;
         if (c->video) {
             st->videos++;
-            continue;
+            if (r->error)
+                continue;
         }
-        counts[n++] = c->num_frames;
+        counts[n++] = c->video ? r->frames : c->num_frames;
         if (!r->width)
             continue;
 
@@ -292,7 +338,7 @@ static void print_text(const nd_dataset *ds, const split_stats st[ND_NUM_SPLITS]
             printf(" %s %d%s", ds->labels[c], t->per_class[c],
                    c + 1 < ds->num_classes ? "," : "");
         printf("\n");
-        if (t->clips > t->videos)
+        if (t->clips)
             printf("  frames per clip: min %d, median %d, max %d\n", t->min_frames,
                    t->median_frames, t->max_frames);
         printf("  short clips (fewer than %d frames): %d, policy %s", o->frames,
@@ -480,7 +526,21 @@ int nd_cmd_data_check(int argc, char **argv) {
         fprintf(stderr, "nrdfer data check: %s\n", nd_last_error());
         return ND_EXIT_FAILURE;
     }
-    clip_result *results = decode_all(ds, threads);
+    nd_cascade *cascade = NULL;
+    int videos = 0;
+    for (int sp = 0; sp < ND_NUM_SPLITS; sp++)
+        for (int i = 0; i < ds->splits[sp].count; i++)
+            videos += ds->splits[sp].clips[i].video != NULL;
+    if (videos && o.face_detect) {
+        cascade = nd_cascade_load(o.cascade ? o.cascade : nd_cascade_default_path());
+        if (!cascade) {
+            fprintf(stderr, "nrdfer data check: %s\n", nd_last_error());
+            nd_dataset_free(ds);
+            return ND_EXIT_FAILURE;
+        }
+    }
+    clip_result *results = decode_all(ds, cascade, threads);
+    nd_cascade_free(cascade);
     split_stats st[ND_NUM_SPLITS];
     compute_stats(ds, ND_SPLIT_TRAIN, results, &st[0]);
     compute_stats(ds, ND_SPLIT_TEST, results + ds->splits[0].count, &st[1]);

@@ -19,6 +19,8 @@ enum {
     ND_OPT_SHORT_CLIPS,
     ND_OPT_BAD_CLIPS,
     ND_OPT_FRAMES,
+    ND_OPT_FACE_DETECT,
+    ND_OPT_CASCADE,
     ND_OPT_DATA_LAST
 };
 
@@ -33,7 +35,9 @@ enum {
     {"strip-prefix", required_argument, 0, ND_OPT_STRIP_PREFIX},   \
     {"short-clips", required_argument, 0, ND_OPT_SHORT_CLIPS},     \
     {"bad-clips", required_argument, 0, ND_OPT_BAD_CLIPS},         \
-    {"frames", required_argument, 0, ND_OPT_FRAMES}
+    {"frames", required_argument, 0, ND_OPT_FRAMES},               \
+    {"face-detect", required_argument, 0, ND_OPT_FACE_DETECT},     \
+    {"cascade", required_argument, 0, ND_OPT_CASCADE}
 /* clang-format on */
 
 /* Help text of the dataset options. */
@@ -49,7 +53,11 @@ enum {
     "  --short-clips P      clips with fewer than T frames: sample, pad-last, loop,\n"   \
     "                       drop or error (default sample)\n"                            \
     "  --bad-clips P        clips that cannot be read: error or skip (default error)\n"  \
-    "  --frames T           frames per clip of the model (default 16)\n"
+    "  --frames T           frames per clip of the model (default 16)\n"               \
+    "  --face-detect on|off video clips: crop the face found by the Haar cascade (on)\n" \
+    "                       or use whole frames of videos already cropped\n"           \
+    "  --cascade FILE       Haar cascade XML (default: opencv-data's\n"                 \
+    "                       haarcascade_frontalface_alt2.xml)\n"
 
 /* Applies one dataset option to o. Returns 1 when c was a dataset option,
  * 0 when it was not, -1 on an invalid value (message printed). */

@@ -9,6 +9,7 @@ void nd_data_args_init(nd_data_settings *options) {
     memset(options, 0, sizeof *options);
     options->augment = 1;
     options->loader_threads = 2;
+    options->face_detect = 1;
 }
 
 int nd_parse_int(const char *arg, long min, long max, const char *option, long *value) {
@@ -86,6 +87,11 @@ int nd_data_args_parse(nd_data_settings *o, int opt, const char *arg,
             return -1;
         o->loader_threads = (int)v;
         return 1;
+    case ND_OPT_FACE_DETECT:
+        return nd_parse_on_off(arg, "--face-detect", &o->face_detect) == 0 ? 1 : -1;
+    case ND_OPT_CASCADE:
+        o->cascade = arg;
+        return 1;
     default:
         return 0;
     }
@@ -113,5 +119,9 @@ void nd_data_args_help(FILE *out) {
             "  --short-clips POLICY  how clips shorter than the model's frame count are "
             "read\n"
             "  --bad-clips POLICY    what happens to unreadable or empty clips\n"
-            "  --loader-threads N    threads decoding frames (default 2)\n");
+            "  --loader-threads N    threads decoding frames (default 2)\n"
+            "  --face-detect on|off  video clips: crop the face found by the Haar cascade\n"
+            "                        (on), or use whole frames of videos already cropped\n"
+            "  --cascade FILE        Haar cascade in OpenCV 4 XML format (default:\n"
+            "                        haarcascade_frontalface_alt2.xml of opencv-data)\n");
 }

@@ -20,6 +20,8 @@ enum {
     ND_OPT_SHORT_CLIPS,
     ND_OPT_BAD_CLIPS,
     ND_OPT_LOADER_THREADS,
+    ND_OPT_FACE_DETECT,
+    ND_OPT_CASCADE,
     ND_OPT_DATA_LAST /* commands number their own options from here */
 };
 
@@ -33,7 +35,9 @@ enum {
         {"strip-prefix", required_argument, NULL, ND_OPT_STRIP_PREFIX},                  \
         {"short-clips", required_argument, NULL, ND_OPT_SHORT_CLIPS},                    \
         {"bad-clips", required_argument, NULL, ND_OPT_BAD_CLIPS},                        \
-        {"loader-threads", required_argument, NULL, ND_OPT_LOADER_THREADS}
+        {"loader-threads", required_argument, NULL, ND_OPT_LOADER_THREADS},              \
+        {"face-detect", required_argument, NULL, ND_OPT_FACE_DETECT},                    \
+        {"cascade", required_argument, NULL, ND_OPT_CASCADE}
 
 /* Sets the defaults: augmentation on, random training sampling, fold 0. */
 void nd_data_args_init(nd_data_settings *options);

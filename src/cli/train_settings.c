@@ -59,6 +59,8 @@ cJSON *nd_train_settings_to_json(const nd_train_settings *s, int fold) {
     cJSON_AddBoolToObject(obj, "augment", s->data.augment);
     cJSON_AddStringToObject(obj, "train_sampling", s->data.train_center ? "center" : "random");
     cJSON_AddNumberToObject(obj, "loader_threads", s->data.loader_threads);
+    cJSON_AddBoolToObject(obj, "face_detect", s->data.face_detect);
+    add_string(obj, "cascade", s->data.cascade);
 
     /* Model and optimizer. */
     add_string(obj, "preset", s->preset);
@@ -137,10 +139,12 @@ int nd_train_settings_from_json(const cJSON *json, const char *path,
                               &s->data.frames_dir,   &s->data.train_list,
                               &s->data.test_list,    &s->data.strip_prefix,
                               &s->data.short_clips,  &s->data.bad_clips,
-                              &s->preset,            &s->init};
+                              &s->preset,            &s->init,
+                              &s->data.cascade};
     static const char *const string_keys[] = {
         "dataset",      "root",        "frames_dir", "train_list", "test_list",
-        "strip_prefix", "short_clips", "bad_clips",  "preset",     "init"};
+        "strip_prefix", "short_clips", "bad_clips",  "preset",     "init",
+        "cascade"};
     for (size_t i = 0; i < sizeof string_keys / sizeof string_keys[0]; i++) {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, string_keys[i]);
         *strings[i] = cJSON_IsString(item) ? item->valuestring : NULL;
@@ -148,6 +152,8 @@ int nd_train_settings_from_json(const cJSON *json, const char *path,
     s->data.augment = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "augment"));
     s->reset_head = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "reset_head"));
     s->balance = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(json, "balance"));
+    s->data.face_detect =
+        !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "face_detect"));
     /* The architecture switches default to the full model when absent. */
     s->static_branch = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "static_branch"));
     s->dynamic_branch =

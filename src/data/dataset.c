@@ -13,6 +13,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/rng.h"
+#include "video/decode.h"
 
 /* At most this many clip ids are named in the message of a failed open. */
 #define ND_MAX_NAMED_CLIPS 5
@@ -21,6 +22,7 @@ void nd_dataset_options_init(nd_dataset_options *options) {
     memset(options, 0, sizeof *options);
     options->fold = 1;
     options->frames = 16;
+    options->face_detect = 1;
     options->short_clips = ND_SHORT_CLIP_SAMPLE;
     options->bad_clips = ND_BAD_CLIPS_ERROR;
 }
@@ -216,6 +218,15 @@ int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
         ds->splits[split].skipped_bad++;
         return 0;
     }
+    /* Opening the container and codec finds files that are not videos before
+     * training starts; a cut-off stream shows only when it is decoded. */
+    nd_decoder *decoder = nd_decoder_open(path, 1);
+    if (!decoder) {
+        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "%s", nd_last_error());
+        ds->splits[split].skipped_bad++;
+        return 0;
+    }
+    nd_decoder_close(decoder);
     nd_clip *c = append_clip(ds, split);
     c->id = nd_strdup(id);
     c->label = label;

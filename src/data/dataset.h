@@ -48,6 +48,10 @@ typedef struct nd_dataset_options {
     nd_short_clip_policy short_clips;
     nd_bad_clips bad_clips; /* default ND_BAD_CLIPS_ERROR */
     int frames;             /* T: a clip with fewer frames is short (16) */
+    /* Video clips: 1 crops the face found by the Haar cascade (default), 0
+     * uses whole frames (videos that are face crops already). */
+    int face_detect;
+    const char *cascade;    /* cascade XML file, NULL for the default */
     /* 1: leave bad clips out without failing or logging each one, because the
      * caller reports the problems (data check). */
     int collect;
@@ -56,7 +60,7 @@ typedef struct nd_dataset_options {
 typedef struct nd_clip {
     char *id;       /* as the annotation names it (DFEW: the folder name) */
     int label;      /* index into nd_dataset.labels */
-    int num_frames; /* frame files on disk (0 for a video clip) */
+    int num_frames; /* frame files on disk (video clips: 0 until data check decodes them) */
     char **frames;  /* num_frames full paths in natural order */
     char *video;    /* video file path, or NULL for a frame folder */
     int annotated;  /* frame count the annotation states, -1 when none */

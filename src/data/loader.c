@@ -10,10 +10,17 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/rng.h"
+#include "video/cascade.h"
+#include "video/faceclip.h"
 
 /* The shuffle of an epoch draws from stream (seed, epoch, ORDER_STREAM);
  * clip streams use the clip index, which never reaches this value. */
 #define ORDER_STREAM UINT64_MAX
+
+/* Face crops of dataset videos are cut at this multiple of the model's input
+ * size, as datasets ship crops larger than the input (DFEW: 224 x 224 for
+ * 112 x 112), so that augmentation crops before it shrinks. */
+#define VIDEO_CROP_SCALE 2
 
 enum slot_state { SLOT_EMPTY, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
 
@@ -53,6 +60,7 @@ struct nd_loader {
     int stop;
 
     nd_batch batch;
+    nd_cascade *cascade; /* face detection in video clips, NULL when off */
 };
 
 void nd_loader_options_init(nd_loader_options *o) {
@@ -66,27 +74,63 @@ void nd_loader_options_init(nd_loader_options *o) {
 
 /* ---- Decoding one clip ---- */
 
-/* Loads a clip whose sampling and transform modes differ: random sampling
- * without augmentation, or test sampling with it. It follows the steps of
- * nd_clip_load_files, drawing the sampling first and the augmentation second. */
-static int load_clip_mixed(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
-                           float *out) {
+/* Decodes the distinct frames of sampled[0..t) into frames[] (n entries,
+ * indexed by frame): image files, or face crops of a scanned video. */
+static int decode_sampled(const nd_loader *l, const nd_clip *clip, const nd_face_scan *scan,
+                          const int *sampled, int t, nd_image *frames) {
+    if (!scan) {
+        for (int i = 0; i < t; i++) {
+            nd_image *frame = &frames[sampled[i]];
+            if (!frame->rgb && nd_image_load(clip->frames[sampled[i]], frame) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    /* Sampled indices never decrease, so the distinct ones are in order. */
+    int *wanted = nd_malloc(sizeof *wanted * (size_t)t), count = 0;
+    for (int i = 0; i < t; i++)
+        if (count == 0 || sampled[i] != wanted[count - 1])
+            wanted[count++] = sampled[i];
+    nd_image *crops = nd_calloc((size_t)count, sizeof *crops);
+    int rc = nd_face_read_frames(clip->video, scan, wanted, count,
+                                 VIDEO_CROP_SCALE * l->opt.image_size, crops);
+    for (int i = 0; rc == 0 && i < count; i++)
+        frames[wanted[i]] = crops[i];
+    free(crops);
+    free(wanted);
+    return rc;
+}
+
+/* Loads a clip frame by frame: video clips, and file clips whose sampling
+ * and transform modes differ (random sampling without augmentation, or
+ * test sampling with it). It follows the steps of nd_clip_load_files,
+ * drawing the sampling first and the augmentation second. */
+static int load_clip_sampled(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
+                             float *out, int *num_frames) {
     int t = l->opt.frames, s = l->opt.image_size, n = clip->num_frames;
+    nd_face_scan scan = {0};
+    if (clip->video) {
+        int face_found;
+        if (nd_face_scan_video(clip->video, l->cascade, &scan, &face_found) != 0)
+            return -1;
+        if (l->cascade && !face_found)
+            nd_log_warn("clip %s: no face found in %s; its whole frames are used", clip->id,
+                        clip->video);
+        n = scan.num_frames;
+    }
+    *num_frames = n;
     nd_clip_options co = {l->opt.random_sampling, t, s, l->ds->options.short_clips};
     int *sampled = nd_malloc(sizeof *sampled * (size_t)t);
     int rc = nd_clip_sample(sampled, n, &co, rng, clip->id);
     if (rc != ND_CLIP_LOADED) {
         free(sampled);
+        nd_face_scan_free(&scan);
         return rc;
     }
 
-    /* Decode each distinct sampled frame once. */
     nd_image *frames = nd_calloc((size_t)n, sizeof *frames);
-    for (int i = 0; i < t && rc == ND_CLIP_LOADED; i++) {
-        nd_image *frame = &frames[sampled[i]];
-        if (!frame->rgb && nd_image_load(clip->frames[sampled[i]], frame) != 0)
-            rc = -1;
-    }
+    if (decode_sampled(l, clip, clip->video ? &scan : NULL, sampled, t, frames) != 0)
+        rc = -1;
 
     /* One augmentation draw for the clip, sized by its first sampled frame. */
     const nd_image *reference = &frames[sampled[0]];
@@ -114,28 +158,26 @@ static int load_clip_mixed(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
         nd_image_free(&frames[i]);
     free(frames);
     free(sampled);
+    nd_face_scan_free(&scan);
     return rc;
 }
 
 /* Loads one clip into out [T][3][S][S] through the frame pipeline: sampling
  * after the short-clip policy, decoding, augmentation or test transform. */
 static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out) {
-    if (clip->video)
-        return nd_fail("clip %s is a video (%s): video clips need the video decoder",
-                       clip->id, clip->video);
-    int rc;
-    if (l->opt.augment == l->opt.random_sampling) {
+    int rc, n = clip->num_frames;
+    if (l->opt.augment == l->opt.random_sampling && !clip->video) {
         nd_clip_options co = {l->opt.augment, l->opt.frames, l->opt.image_size,
                               l->ds->options.short_clips};
         rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames,
                                 clip->num_frames, &co, rng);
     } else {
-        rc = load_clip_mixed(l, clip, rng, out);
+        rc = load_clip_sampled(l, clip, rng, out, &n);
     }
     if (rc == ND_CLIP_DROPPED)
         return nd_fail(
             "clip %s: %d frames, fewer than %d, and the short-clip policy is drop",
-            clip->id, clip->num_frames, l->opt.frames);
+            clip->id, n, l->opt.frames);
     if (rc != ND_CLIP_LOADED)
         return nd_fail("clip %s: %s", clip->id, nd_last_error());
     return 0;
@@ -218,7 +260,21 @@ nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
         }
     }
 
+    /* Video clips need the face detector unless detection is off. */
+    nd_cascade *cascade = NULL;
+    int videos = 0;
+    for (int i = 0; i < count; i++)
+        videos += sp->clips[indices ? indices[i] : i].video != NULL;
+    if (videos && ds->options.face_detect) {
+        const char *path = ds->options.cascade ? ds->options.cascade
+                                               : nd_cascade_default_path();
+        cascade = nd_cascade_load(path);
+        if (!cascade)
+            return NULL;
+    }
+
     nd_loader *l = nd_calloc(1, sizeof *l);
+    l->cascade = cascade;
     l->ds = ds;
     l->split = split;
     l->opt = *o;
@@ -281,6 +337,7 @@ void nd_loader_free(nd_loader *l) {
     free(l->batch.indices);
     free(l->order);
     free(l->indices);
+    nd_cascade_free(l->cascade);
     free(l);
 }
 

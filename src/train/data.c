@@ -16,6 +16,8 @@ int nd_data_open(const nd_data_settings *s, int frames, nd_dataset **dataset) {
     o.test_list = s->test_list;
     o.strip_prefix = s->strip_prefix;
     o.frames = frames;
+    o.face_detect = s->face_detect;
+    o.cascade = s->cascade;
     if (s->short_clips && nd_short_clip_parse(s->short_clips, &o.short_clips) != 0)
         return -1;
     if (s->bad_clips && nd_bad_clips_parse(s->bad_clips, &o.bad_clips) != 0)

@@ -22,6 +22,8 @@ typedef struct nd_data_settings {
     int augment;              /* training augmentation on (1) or off (0) */
     int train_center;         /* 1: training clips use test (center) sampling */
     int loader_threads;
+    int face_detect;          /* video clips: 1 crops the detected face (default) */
+    const char *cascade;      /* Haar cascade file, or NULL for the default */
 } nd_data_settings;
 
 /* Opens the dataset for a model of `frames` frames. Returns 0, or -1 with

@@ -28,8 +28,7 @@ void nd_face_crop_rect(const nd_box *box, int width, int height, int *x, int *y,
     *y = place(box->y + box->h / 2.0, s, height);
 }
 
-/* Copies the side x side square at (x, y) of frame into dst, black outside. */
-static void copy_square(nd_image *dst, const nd_image *frame, int x, int y, int side) {
+void nd_face_square(nd_image *dst, const nd_image *frame, int x, int y, int side) {
     dst->width = dst->height = side;
     dst->rgb = nd_calloc((size_t)side * side * 3, 1);
     for (int row = 0; row < side; row++) {
@@ -51,7 +50,7 @@ void nd_face_crop(const nd_image *frame, const nd_box *box, int size, float *out
     if (box) {
         int x, y, side;
         nd_face_crop_rect(box, frame->width, frame->height, &x, &y, &side);
-        copy_square(&square, frame, x, y, side);
+        nd_face_square(&square, frame, x, y, side);
         src = &square;
     }
     if (src->width != size || src->height != size) {

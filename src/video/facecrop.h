@@ -15,6 +15,10 @@
  * when it fits, centred on the frame (and padded) when it does not. */
 void nd_face_crop_rect(const nd_box *box, int width, int height, int *x, int *y, int *side);
 
+/* Copies the side x side square at (x, y) of frame into a new image dst,
+ * black where the square leaves the frame. */
+void nd_face_square(nd_image *dst, const nd_image *frame, int x, int y, int side);
+
 /* Writes the model input of one frame, float [3][size][size] = byte / 255:
  * the face crop of box (black where it leaves the frame), or the whole
  * frame when box is NULL. An image already size x size is not resized. */

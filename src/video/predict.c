@@ -10,6 +10,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "video/decode.h"
+#include "video/faceclip.h"
 #include "video/facecrop.h"
 #include "video/windows.h"
 
@@ -106,43 +107,6 @@ typedef struct timeline {
     int count, cap;
 } timeline;
 
-static int detect_frame(const nd_image *frame, const nd_predict_options *o, nd_tracker *tracker,
-                        int index) {
-    int w = frame->width, h = frame->height;
-    uint8_t *grey = nd_malloc((size_t)w * h);
-    nd_rgb_to_grey(frame->rgb, w, h, grey);
-
-    /* Shrink large frames so detection time stays bounded. */
-    double scale = 1.0;
-    int dw = w, dh = h;
-    int longer = w > h ? w : h;
-    if (longer > ND_DETECT_MAX_SIDE) {
-        scale = (double)longer / ND_DETECT_MAX_SIDE;
-        dw = (int)lround(w / scale), dh = (int)lround(h / scale);
-        uint8_t *small = nd_malloc((size_t)dw * dh);
-        nd_grey_shrink(grey, w, h, small, dw, dh);
-        free(grey);
-        grey = small;
-    }
-
-    nd_grey_equalize(grey, dw, dh);
-    nd_detect_params params;
-    nd_detect_params_default(&params);
-    params.min_size = (int)((dw < dh ? dw : dh) * ND_DETECT_MIN_FACE);
-    nd_rect *faces;
-    int n = nd_cascade_detect(o->cascade, grey, dw, dh, &params, &faces);
-    for (int i = 0; i < n; i++) {
-        faces[i].x = (int)lround(faces[i].x * scale);
-        faces[i].y = (int)lround(faces[i].y * scale);
-        faces[i].w = (int)lround(faces[i].w * scale);
-        faces[i].h = (int)lround(faces[i].h * scale);
-    }
-    nd_tracker_add(tracker, index, faces, n);
-    free(faces);
-    free(grey);
-    return n;
-}
-
 static int first_pass(source *s, const nd_predict_options *o, nd_tracker *tracker,
                       timeline *tl, nd_predict_result *r) {
     double next_detect = 0;
@@ -171,7 +135,7 @@ static int first_pass(source *s, const nd_predict_options *o, nd_tracker *tracke
             frame = (nd_image){vf.width, vf.height, (uint8_t *)vf.rgb};
             r->decode_seconds += now_seconds() - t0;
             t0 = now_seconds();
-            detect_frame(&frame, o, tracker, tl->count);
+            nd_detect_frame(o->cascade, &frame, tracker, tl->count);
             r->detect_seconds += now_seconds() - t0;
             next_detect = t + ND_DETECT_PERIOD;
         }

@@ -3,6 +3,8 @@
  *   video_tool decode VIDEO                  one JSON line per frame: time, size, mean
  *   video_tool predict [options] INPUT...    the predict pipeline with a stand-in model
  *   video_tool make-model OUT PRESET SEED    a checkpoint with random weights
+ *   video_tool face-scan VIDEO               the face scan of dataset videos as JSON:
+ *                                            frame count and each frame's crop square
  *
  * The stand-in model of predict is not NR-DFERNet: class c scores the mean of
  * colour channel c % 3 over the clip, times (c + 1), so its probabilities
@@ -21,6 +23,8 @@
 #include "video/cascade.h"
 #include "video/annotate.h"
 #include "video/decode.h"
+#include "video/faceclip.h"
+#include "video/facecrop.h"
 #include "video/predict.h"
 #include "video/report.h"
 #include "video/timeline.h"
@@ -195,7 +199,34 @@ static int make_model(const char *out, const char *preset, const char *seed) {
     return 0;
 }
 
+/* Prints {"frames": n, "squares": [[x, y, side], ...] or null}: the crop
+ * square the dataset loader cuts from each frame. */
+static int face_scan(const char *path) {
+    nd_cascade *c = nd_cascade_load(nd_cascade_default_path());
+    nd_face_scan scan;
+    int found;
+    if (!c || nd_face_scan_video(path, c, &scan, &found) != 0) {
+        fprintf(stderr, "%s\n", nd_last_error());
+        nd_cascade_free(c);
+        return 1;
+    }
+    printf("{\"frames\": %d, \"squares\": ", scan.num_frames);
+    if (!scan.boxes)
+        printf("null");
+    for (int f = 0; scan.boxes && f < scan.num_frames; f++) {
+        int x, y, side;
+        nd_face_crop_rect(&scan.boxes[f], scan.width, scan.height, &x, &y, &side);
+        printf("%s[%d, %d, %d]", f ? ", " : "[", x, y, side);
+    }
+    printf("%s}\n", scan.boxes ? "]" : "");
+    nd_face_scan_free(&scan);
+    nd_cascade_free(c);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "face-scan") == 0)
+        return face_scan(argv[2]);
     if (argc == 5 && strcmp(argv[1], "make-model") == 0)
         return make_model(argv[2], argv[3], argv[4]);
     if (argc >= 2 && strcmp(argv[1], "predict") == 0)
@@ -205,6 +236,7 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "decode") == 0)
         return decode(argv[2]);
     fprintf(stderr, "usage: video_tool detect CASCADE GREY.raw W H | decode VIDEO | "
-                    "predict [options] INPUT... | make-model OUT PRESET SEED\n");
+                    "predict [options] INPUT... | make-model OUT PRESET SEED | "
+                    "face-scan VIDEO\n");
     return 2;
 }

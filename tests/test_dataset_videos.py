@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Datasets whose clips are video files (AFEW and folder layouts).
+
+The fixture is `nrdfer synth --videos`: each clip as an MP4 scene with the
+synthetic face somewhere in it, and synth.json giving the face's place. The
+tests check that data check counts the decoded frames, that the loader's
+whole-frame clips equal FFmpeg's decode resized by Pillow (same swscale
+flags), that face crops centre on the face, and that train and eval run on
+such a dataset. Broken videos are errors naming the clip.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+from predict_common import NRDFER, VIDEO_TOOL, run, sample_test
+
+S = 64
+T = 16
+AFEW_NAMES = {"happy": "Happy", "sad": "Sad", "neutral": "Neutral", "angry": "Angry",
+              "surprise": "Surprise", "disgust": "Disgust", "fear": "Fear"}
+
+
+def make_videos(tmp, clips=24):
+    """Synthetic videos; returns (synth folder, synth.json clips)."""
+    root = os.path.join(tmp, "synth")
+    run([NRDFER, "synth", "--out", root, "--clips", str(clips), "--noise", "none",
+         "--size", str(S), "--videos", "--seed", "5", "--threads", "1"])
+    with open(os.path.join(root, "synth.json")) as f:
+        return root, json.load(f)["clips"]
+
+
+def make_afew(tmp, synth, clips):
+    """AFEW layout: Train/<Emotion>/<id>.mp4 and Val/<Emotion>/<id>.mp4 (fold 1 as Val)."""
+    root = os.path.join(tmp, "afew")
+    for split in ("Train", "Val"):
+        for name in AFEW_NAMES.values():
+            os.makedirs(os.path.join(root, split, name))
+    for c in clips:
+        split = "Val" if c["test_fold"] == 1 else "Train"
+        shutil.copy(os.path.join(synth, "videos", f"{c['id']:05d}.mp4"),
+                    os.path.join(root, split, AFEW_NAMES[c["class"]], f"{c['id']:05d}.mp4"))
+    return root
+
+
+def decode(path):
+    """RGB frames of a video through the ffmpeg command, with the swscale
+    flags of nrdfer's decoder (bilinear, accurate rounding)."""
+    probe = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                 "stream=width,height", "-of", "json", path])[1]
+    stream = json.loads(probe)["streams"][0]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-sws_flags",
+                          "bilinear+accurate_rnd", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, stream["height"], stream["width"], 3)
+
+
+def resize(image, side):
+    return np.asarray(Image.fromarray(image).resize((side, side), Image.BILINEAR))
+
+
+def load_test_split(root, *options):
+    """Runs the loader over the test split (test sampling and resize);
+    returns float clips [n][T][3][S][S]."""
+    dump = os.path.join(os.path.dirname(root), "dump.f32")
+    run([NRDFER, "data", "load", "--dataset", "afew", "--root", root, "--split", "test",
+         "--batch", "1", "--size", str(S), "--threads", "2", "--dump", dump, *options])
+    return np.fromfile(dump, np.float32).reshape(-1, T, 3, S, S)
+
+
+def val_videos(root):
+    """The test split's videos in reader order (class folders, then names)."""
+    out = []
+    for name in sorted(AFEW_NAMES.values()):
+        folder = os.path.join(root, "Val", name)
+        out += [os.path.join(folder, f) for f in sorted(os.listdir(folder))]
+    return out
+
+
+def test_data_check_counts_decoded_frames(tmp):
+    synth, clips = make_videos(tmp)
+    root = make_afew(tmp, synth, clips)
+    rc, out, err = run([NRDFER, "data", "check", "--dataset", "afew", "--root", root,
+                        "--json"], check=False)
+    assert rc == 0, (rc, err, out)
+    report = json.loads(out)
+    for split, fold_test in (("train", False), ("test", True)):
+        counts = sorted(c["frames"] for c in clips if (c["test_fold"] == 1) == fold_test)
+        got = report["splits"][split]["frames_per_clip"]
+        assert got["min"] == counts[0], (split, got, counts)
+        assert got["max"] == counts[-1], (split, got, counts)
+        assert got["median"] == counts[len(counts) // 2], (split, got, counts)
+        assert report["splits"][split]["video_clips"] == len(counts), report["splits"][split]
+        short = sum(n < T for n in counts)
+        assert report["splits"][split]["short_clips"] == short, (split, short)
+
+
+def test_whole_frames_equal_ffmpeg_and_pillow(tmp):
+    synth, clips = make_videos(tmp)
+    root = make_afew(tmp, synth, clips)
+    loaded = load_test_split(root, "--face-detect", "off")
+    paths = val_videos(root)
+    assert len(loaded) == len(paths), (len(loaded), len(paths))
+    for clip, path in zip(loaded, paths):
+        frames = decode(path)
+        # The loader cuts crops at 2 S, then the test transform resizes to S.
+        want = np.stack([resize(resize(frames[i], 2 * S), S)
+                         for i in sample_test(len(frames), T)])
+        want = want.transpose(0, 3, 1, 2).astype(np.float32) / 255
+        diff = np.abs(clip - want).max()
+        assert diff < 1e-6, (path, diff)
+
+
+def crop_square(frame, x, y, side):
+    """The side x side square at (x, y) of frame, black outside it."""
+    out = np.zeros((side, side, 3), np.uint8)
+    h, w = frame.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + side, w), min(y + side, h)
+    if x1 > x0 and y1 > y0:
+        out[y0 - y:y1 - y, x0 - x:x1 - x] = frame[y0:y1, x0:x1]
+    return out
+
+
+def test_face_crops_centre_on_face(tmp):
+    synth, clips = make_videos(tmp)
+    root = make_afew(tmp, synth, clips)
+    cropped = load_test_split(root)
+    by_id = {c["id"]: c for c in clips}
+    faces = 0
+    for clip, path in zip(cropped, val_videos(root)):
+        frames = decode(path)
+        scan = json.loads(run([VIDEO_TOOL, "face-scan", path])[1])
+        assert scan["frames"] == len(frames), (path, scan["frames"], len(frames))
+        indices = sample_test(len(frames), T)
+        if scan["squares"] is None:
+            want = [resize(resize(frames[j], 2 * S), S) for j in indices]
+        else:
+            faces += 1
+            # The square is centred on the synthetic face (synth.json gives its
+            # centre and its unit; the face is about 2 units tall).
+            cx, cy, unit = by_id[int(os.path.basename(path)[:5])]["video_face"]
+            for x, y, side in scan["squares"]:
+                assert abs(x + side / 2 - cx) < 0.5 * unit, (path, x, side, cx, unit)
+                assert abs(y + side / 2 - cy) < 0.5 * unit, (path, y, side, cy, unit)
+                assert 1.5 * unit < side < 4 * unit, (path, side, unit)
+            want = [resize(resize(crop_square(frames[j], *scan["squares"][j]), 2 * S), S)
+                    for j in indices]
+        want = np.stack(want).transpose(0, 3, 1, 2).astype(np.float32) / 255
+        diff = np.abs(clip - want).max()
+        assert diff < 1e-6, (path, diff)
+    assert faces >= 2, f"the cascade found a face in only {faces} test videos"
+
+
+def test_train_and_eval_on_videos(tmp):
+    synth, clips = make_videos(tmp)
+    root = make_afew(tmp, synth, clips)
+    run_dir = os.path.join(tmp, "run")
+    rc, _, err = run([NRDFER, "train", "--dataset", "afew", "--root", root, "--preset",
+                      "small", "--steps", "2", "--batch", "4", "--val-fraction", "0",
+                      "--threads", "1", "--out", run_dir], check=False)
+    assert rc == 0, (rc, err)
+    assert "no face found" in err, "a video without a face must be reported"
+    rc, out, err = run([NRDFER, "eval", "--model", os.path.join(run_dir, "last.safetensors"),
+                        "--dataset", "afew", "--root", root, "--json", "--threads", "1"],
+                       check=False)
+    assert rc == 0, (rc, err)
+    assert json.loads(out)["clips"] == sum(c["test_fold"] == 1 for c in clips), out
+
+
+def test_broken_video_named(tmp):
+    synth, clips = make_videos(tmp, clips=12)
+    root = make_afew(tmp, synth, clips)
+    # A truncated video and a text file with a video name.
+    victim = val_videos(root)[0]
+    with open(victim, "rb") as f:
+        data = f.read()
+    with open(victim, "wb") as f:
+        f.write(data[: len(data) // 3])
+    fake = os.path.join(root, "Train", "Sad", "99999.avi")
+    with open(fake, "w") as f:
+        f.write("not a video\n")
+    rc, out, err = run([NRDFER, "data", "check", "--dataset", "afew", "--root", root],
+                       check=False)
+    assert rc == 1, (rc, out, err)
+    assert "99999.avi" in out, out
+    # The truncated file still decodes in part or fails; either way it is
+    # named when it fails, and training stops on the fake one naming it.
+    rc, _, err = run([NRDFER, "train", "--dataset", "afew", "--root", root, "--preset",
+                      "small", "--steps", "1", "--batch", "2", "--val-fraction", "0",
+                      "--threads", "1", "--out", os.path.join(tmp, "run")], check=False)
+    assert rc == 1, (rc, err)
+    assert "99999" in err, err
+
+    # A missing cascade is named before any work.
+    rc, _, err = run([NRDFER, "data", "check", "--dataset", "afew", "--root", root,
+                      "--cascade", os.path.join(tmp, "none.xml")], check=False)
+    assert rc == 1, (rc, err)
+    assert "none.xml" in err, err
+
+
+def main():
+    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)
+            ]
+    only = sys.argv[1:]
+    failed = 0
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                fn(tmp)
+                print(f"ok   {name}")
+            except Exception as e:  # report every failing test, then exit non-zero
+                failed += 1
+                print(f"FAIL {name}: {type(e).__name__}: {e}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
