@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Datasets whose clips are video files (AFEW and folder layouts).
+"""Datasets whose clips are video files (the AFEW layout).
 
 The fixture is `nrdfer synth --videos`: each clip as an MP4 scene with the
-synthetic face somewhere in it, and synth.json giving the face's place. The
-tests check that data check counts the decoded frames, that the loader's
-whole-frame clips equal FFmpeg's decode resized by Pillow (same swscale
-flags), that face crops centre on the face, and that train and eval run on
-such a dataset. Broken videos are errors naming the clip.
+synthetic face somewhere in it, and synth.json giving the face's place.
+The tests check that data check counts the decoded frames. The loader's
+whole-frame clips must equal FFmpeg's decode resized by Pillow (same swscale
+flags), and its face crops must centre on the face. Train and eval must run
+on such a dataset, and broken videos are errors naming the clip.
 """
 import json
 import os
@@ -99,6 +99,13 @@ def test_data_check_counts_decoded_frames(tmp):
         short = sum(n < T for n in counts)
         assert report["splits"][split]["short_clips"] == short, (split, short)
 
+        # The loader, which cannot count them when the dataset opens, logs
+        # the same count after its first full epoch.
+        err = run([NRDFER, "data", "load", "--dataset", "afew", "--root", root, "--split",
+                   split, "--size", str(S), "--threads", "2"])[2]
+        line = f"{split} split: {short} video clips shorter than {T} frames"
+        assert (line in err) == (short > 0), (line, err)
+
 
 def test_whole_frames_equal_ffmpeg_and_pillow(tmp):
     synth, clips = make_videos(tmp)
@@ -188,13 +195,16 @@ def test_broken_video_named(tmp):
                        check=False)
     assert rc == 1, (rc, out, err)
     assert "99999.avi" in out, out
-    # The truncated file still decodes in part or fails; either way it is
-    # named when it fails, and training stops on the fake one naming it.
+    # The MP4 index is at the end of these files, so the cut-off one cannot
+    # be opened at all.
+    assert os.path.basename(victim) + ": cannot open video" in out, out
+    # Training stops before its first step, naming a broken clip.
     rc, _, err = run([NRDFER, "train", "--dataset", "afew", "--root", root, "--preset",
                       "small", "--steps", "1", "--batch", "2", "--val-fraction", "0",
                       "--threads", "1", "--out", os.path.join(tmp, "run")], check=False)
     assert rc == 1, (rc, err)
     assert "99999" in err, err
+    assert "epoch 1/" not in err, err
 
     # A missing cascade is named before any work.
     rc, _, err = run([NRDFER, "data", "check", "--dataset", "afew", "--root", root,

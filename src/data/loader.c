@@ -30,6 +30,7 @@ typedef struct slot {
     int position;
     float *data; /* [T][3][S][S] */
     char *error; /* message of a failed clip */
+    int short_video; /* a video clip with fewer frames than T */
 } slot;
 
 struct nd_loader {
@@ -61,6 +62,9 @@ struct nd_loader {
 
     nd_batch batch;
     nd_cascade *cascade; /* face detection in video clips, NULL when off */
+    /* Video clips shorter than T seen this epoch. The reader cannot count
+     * them without decoding, so the first full epoch logs the count. */
+    int short_videos, short_logged, short_full_epoch;
 };
 
 void nd_loader_options_init(nd_loader_options *o) {
@@ -87,17 +91,17 @@ static int decode_sampled(const nd_loader *l, const nd_clip *clip, const nd_face
         return 0;
     }
     /* Sampled indices never decrease, so the distinct ones are in order. */
-    int *wanted = nd_malloc(sizeof *wanted * (size_t)t), count = 0;
+    int *distinct = nd_malloc(sizeof *distinct * (size_t)t), count = 0;
     for (int i = 0; i < t; i++)
-        if (count == 0 || sampled[i] != wanted[count - 1])
-            wanted[count++] = sampled[i];
+        if (count == 0 || sampled[i] != distinct[count - 1])
+            distinct[count++] = sampled[i];
     nd_image *crops = nd_calloc((size_t)count, sizeof *crops);
-    int rc = nd_face_read_frames(clip->video, scan, wanted, count,
+    int rc = nd_face_read_frames(clip->video, scan, distinct, count,
                                  VIDEO_CROP_SCALE * l->opt.image_size, crops);
     for (int i = 0; rc == 0 && i < count; i++)
-        frames[wanted[i]] = crops[i];
+        frames[distinct[i]] = crops[i];
     free(crops);
-    free(wanted);
+    free(distinct);
     return rc;
 }
 
@@ -164,7 +168,8 @@ static int load_clip_sampled(const nd_loader *l, const nd_clip *clip, nd_rng *rn
 
 /* Loads one clip into out [T][3][S][S] through the frame pipeline: sampling
  * after the short-clip policy, decoding, augmentation or test transform. */
-static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out) {
+static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out,
+                     int *num_frames) {
     int rc, n = clip->num_frames;
     if (l->opt.augment == l->opt.random_sampling && !clip->video) {
         nd_clip_options co = {l->opt.augment, l->opt.frames, l->opt.image_size,
@@ -174,6 +179,7 @@ static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float
     } else {
         rc = load_clip_sampled(l, clip, rng, out, &n);
     }
+    *num_frames = n;
     if (rc == ND_CLIP_DROPPED)
         return nd_fail(
             "clip %s: %d frames, fewer than %d, and the short-clip policy is drop",
@@ -193,7 +199,10 @@ static enum slot_state fill_slot(nd_loader *l, int position, int epoch) {
     const nd_clip *clip = &l->ds->splits[l->split].clips[clip_index];
     nd_rng rng;
     nd_rng_seed(&rng, nd_rng_derive(l->opt.seed, (uint64_t)epoch, (uint64_t)clip_index));
-    if (load_clip(l, clip, &rng, sl->data) == 0)
+    int n = 0;
+    int rc = load_clip(l, clip, &rng, sl->data, &n);
+    sl->short_video = clip->video && n < l->opt.frames;
+    if (rc == 0)
         return SLOT_READY;
     free(sl->error);
     sl->error = nd_strdup(nd_last_error());
@@ -372,6 +381,8 @@ int nd_loader_start_epoch(nd_loader *l, int epoch, int position) {
     l->consume = position;
     l->epoch_end = l->count;
     l->failed = 0;
+    l->short_videos = 0;
+    l->short_full_epoch = position == 0;
     pthread_cond_broadcast(&l->work_ready);
     pthread_mutex_unlock(&l->mutex);
     return 0;
@@ -424,6 +435,7 @@ int nd_loader_next(nd_loader *l, nd_batch *batch) {
                    sizeof(float) * l->clip_floats);
             l->batch.labels[filled] = clip->label;
             l->batch.indices[filled] = clip_index;
+            l->short_videos += sl->short_video;
             filled++;
         }
 
@@ -431,6 +443,13 @@ int nd_loader_next(nd_loader *l, nd_batch *batch) {
         sl->state = SLOT_EMPTY;
         l->consume++;
         pthread_cond_broadcast(&l->work_ready);
+    }
+    if (l->consume == l->count && l->short_full_epoch && !l->short_logged) {
+        l->short_logged = 1;
+        if (l->short_videos)
+            nd_log_info("%s split: %d video clips shorter than %d frames, policy %s",
+                        l->split == ND_SPLIT_TRAIN ? "train" : "test", l->short_videos,
+                        l->opt.frames, nd_short_clip_name(l->ds->options.short_clips));
     }
     pthread_mutex_unlock(&l->mutex);
 

@@ -111,7 +111,11 @@ int nd_face_scan_video(const char *path, const nd_cascade *cascade, nd_face_scan
             const nd_track *t = nd_tracker_get(tracker, best);
             scan->boxes = nd_malloc(sizeof *scan->boxes * (size_t)n);
             for (int f = 0; f < n; f++) {
-                int g = f < t->first ? t->first : f > t->last ? t->last : f;
+                int g = f;
+                if (g < t->first)
+                    g = t->first;
+                if (g > t->last)
+                    g = t->last;
                 scan->boxes[f] = *nd_track_box(t, g);
             }
             *face_found = 1;

@@ -26,8 +26,8 @@ int nd_detect_frame(const nd_cascade *cascade, const nd_image *frame, nd_tracker
 
 /* Scans the video at path. With a cascade, the face is the track that
  * covers the most frames (ties: the larger mean box), and frames outside it
- * take its nearest box; boxes stay NULL when no face was found, which
- * *face_found reports as 0. Without a cascade, boxes is NULL and the whole
+ * take its nearest box. When no face is found, boxes stays NULL and
+ * *face_found is 0. Without a cascade, boxes is NULL too, so the whole
  * frame is used. Returns 0, or -1 with nd_fail() naming the file. */
 int nd_face_scan_video(const char *path, const nd_cascade *cascade, nd_face_scan *scan,
                        int *face_found);
