@@ -75,7 +75,7 @@ def test_movie_hello(tmp):
     # The webcam picture sits at x 114..367, y 83..272 of the 1280 x 720
     # recording; every face box must lie inside it.
     found = [w for w in windows if w["face_found"]]
-    assert len(found) >= 3, [w["face_found"] for w in windows]
+    assert len(found) > len(windows) / 2, [w["face_found"] for w in windows]
     for w in found:
         x, y, bw, bh = w["box"]
         assert 114 <= x, w["box"]

@@ -48,15 +48,15 @@ static void usage(FILE *fp) {
             "  --threads N             compute and decoder threads (0: all cores)\n"
             "  --help                  print this help\n"
             "\n"
-            "Faces are detected every 0.3 s with OpenCV's Haar cascade and tracked in\n"
-            "between. A window has a face when one face track covers at least half of\n"
+            "Faces are detected every %g s with OpenCV's Haar cascade and tracked in\n"
+            "between, across gaps of up to 2 s. A window has a face when one face track covers at least half of\n"
             "its frames; otherwise its label and probabilities are null. Its box is\n"
             "the mean face box [x, y, w, h] over the window, in displayed pixels. The\n"
             "model sees a square crop of 1.25 x the face box, resized to its input size.\n"
             "An input's neutral_suppressed is true when the snippet filter removed\n"
             "neutral in every window with a face.\n"
             "Exit status: 0 when every input was processed, 1 when any failed.\n",
-            nd_cascade_default_path());
+            nd_cascade_default_path(), ND_DETECT_PERIOD);
 }
 
 /* Largest --batch: the batch buffer alone holds MAX_BATCH clips, 617 MB for

@@ -32,6 +32,7 @@ int nd_detect_frame(const nd_cascade *cascade, const nd_image *frame, nd_tracker
     nd_grey_equalize(grey, dw, dh);
     nd_detect_params params;
     nd_detect_params_default(&params);
+    params.min_neighbors = ND_DETECT_MIN_NEIGHBORS;
     params.min_size = (int)((dw < dh ? dw : dh) * ND_DETECT_MIN_FACE);
     nd_rect *faces;
     int n = nd_cascade_detect(cascade, grey, dw, dh, &params, &faces);

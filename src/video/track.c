@@ -24,7 +24,7 @@ struct nd_tracker {
 
 void nd_track_params_default(nd_track_params *p, double fps) {
     p->min_iou = 0.3f;
-    p->max_gap = (int)lround(fps > 0 ? fps : 25);
+    p->max_gap = (int)lround(2 * (fps > 0 ? fps : 25));
     p->min_hits = 3;
     p->smooth = 2;
 }

@@ -15,7 +15,8 @@ typedef struct nd_box {
 
 typedef struct nd_track_params {
     float min_iou;    /* a detection continues a track when IoU >= this (0.3) */
-    int max_gap;      /* frames a track may go without detection (about 1 s) */
+    int max_gap;      /* frames a track may go without detection (about 2 s, so a
+                       * face turned down for a moment keeps its track) */
     int min_hits;     /* detections a track needs to be kept (3) */
     int smooth;       /* boxes are averaged over +- this many detections (2) */
 } nd_track_params;
