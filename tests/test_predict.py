@@ -385,6 +385,8 @@ def test_cli_arguments(tmp):
         ["predict", "--model", "m.safetensors", "--window", "1", "--stride", "2", "in.mp4"],
         ["predict", "--model", "m.safetensors", "--annotate", "o.mp4", "a.mp4", "b.mp4"],
         ["predict", "--model", "m.safetensors", "--unknown", "in.mp4"],
+        ["predict", "--model", "m.safetensors", "--fps", "1e300", "in.mp4"],
+        ["predict", "--model", "m.safetensors", "--window", "nan", "in.mp4"],
     ]
     for args in cases:
         rc, _, err = run([NRDFER, *args], check=False)
@@ -393,6 +395,11 @@ def test_cli_arguments(tmp):
                       "in.mp4"], check=False)
     assert rc == 1, (rc, err)
     assert "none.safetensors" in err, err
+
+    # A run folder given as the model is named as a folder.
+    rc, _, err = run([NRDFER, "predict", "--model", tmp, "in.mp4"], check=False)
+    assert rc == 1, (rc, err)
+    assert f"{tmp} is a folder, not a file" in err, err
 
 
 def main():

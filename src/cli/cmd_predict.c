@@ -69,13 +69,16 @@ static int classify_with_model(void *context, const float *clips, int n,
     return nrdfer_model_predict(context, clips, n, out);
 }
 
-static int parse_double(const char *name, const char *text, double min, double *value) {
+/* Parses a number in (min, max]. */
+static int parse_double(const char *name, const char *text, double min, double max,
+                        double *value) {
     char *end;
     double v = strtod(text, &end);
-    if (end == text || *end || !(v > min) || !isfinite(v)) {
+    if (end == text || *end || !(v > min) || !(v <= max)) {
         fprintf(stderr,
-                "nrdfer predict: invalid %s \"%s\": expected a finite number above %g\n",
-                name, text, min);
+                "nrdfer predict: invalid %s \"%s\": expected a number above %g and at "
+                "most %g\n",
+                name, text, min, max);
         return -1;
     }
     *value = v;
@@ -186,9 +189,9 @@ int nd_cmd_predict(int argc, char **argv) {
                 bad = 1;
             }
             break;
-        case 'w': bad = parse_double("--window", optarg, 0, &o.window) != 0; break;
-        case 'r': bad = parse_double("--stride", optarg, 0, &o.stride) != 0; break;
-        case 'p': bad = parse_double("--fps", optarg, 0, &o.folder_fps) != 0; break;
+        case 'w': bad = parse_double("--window", optarg, 0, 86400, &o.window) != 0; break;
+        case 'r': bad = parse_double("--stride", optarg, 0, 86400, &o.stride) != 0; break;
+        case 'p': bad = parse_double("--fps", optarg, 0, 1000, &o.folder_fps) != 0; break;
         case 'b': bad = parse_int("--batch", optarg, 1, MAX_BATCH, &o.batch) != 0; break;
         case 't': bad = parse_int("--threads", optarg, 0, 1024, &threads) != 0; break;
         case 'h': usage(stdout); return ND_EXIT_OK;

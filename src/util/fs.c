@@ -184,6 +184,8 @@ void nd_atomic_abort(nd_atomic_file *f) {
 }
 
 int nd_read_file(const char *path, char **data, size_t *size) {
+    if (nd_is_dir(path))
+        return nd_fail("%s is a folder, not a file", path);
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return nd_fail("cannot open %s: %s", path, strerror(errno));
