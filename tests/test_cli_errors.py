@@ -168,6 +168,16 @@ def test_train_batch_too_large(tmp):
     assert rc == 0, (rc, err)
     assert os.path.exists(os.path.join(out_dir, "last.safetensors")), os.listdir(out_dir)
 
+    # The same holds for --folds.
+    folds_dir = os.path.join(tmp, "folds")
+    folds = [a if a != out_dir else folds_dir for a in base]
+    folds[folds.index("--fold"):folds.index("--fold") + 2] = ["--folds", "1-2"]
+    rc, _, err = run(folds + ["--batch", "32"], check=False)
+    assert rc == 1, (rc, err)
+    assert not os.path.exists(os.path.join(folds_dir, "config.json")), os.listdir(folds_dir)
+    rc, _, err = run(folds + ["--batch", "2"], check=False)
+    assert rc == 0, (rc, err)
+
 
 def test_train_init_preset_mismatch(tmp):
     model = make_model(tmp)

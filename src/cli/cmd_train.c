@@ -372,6 +372,23 @@ static int run_all(const nd_train_settings *s, int resume, long max_steps) {
     return rc;
 }
 
+/* After a --folds run failed before any fold wrote a checkpoint, removes its
+ * config.json, so the same folder takes a corrected run without --force. */
+static void remove_unstarted_folds(const nd_train_settings *s) {
+    for (int k = s->fold_first; k <= s->fold_last; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "fold-%d/last.safetensors", k);
+        char *last = nd_path_join(s->out, name);
+        int started = nd_is_file(last);
+        free(last);
+        if (started)
+            return;
+    }
+    char *config = nd_path_join(s->out, "config.json");
+    remove(config);
+    free(config);
+}
+
 int nd_cmd_train(int argc, char **argv) {
     static const struct option long_options[] = {
         ND_DATA_LONG_OPTIONS,
@@ -511,5 +528,7 @@ int nd_cmd_train(int argc, char **argv) {
     signal(SIGINT, on_interrupt);
     int rc = run_all(&s, 0, s.steps);
     signal(SIGINT, SIG_DFL);
+    if (rc != 0 && s.fold_first)
+        remove_unstarted_folds(&s);
     return rc == 0 ? ND_EXIT_OK : ND_EXIT_FAILURE;
 }
