@@ -2,8 +2,7 @@
 """Summarise the runs of bench/ablation.sh: mean and standard deviation over
 seeds of test UAR and WAR, with and without the snippet filter.
 
-Reads RUNS/<variant>-seed<S>/eval-sf-{on,off}.json, the runs' metrics.jsonl
-and their train logs; writes OUT/ablation.md and OUT/ablation.csv, and with
+Reads RUNS/<variant>-seed<S>/eval-sf-{on,off}.json and the runs' train logs; writes OUT/ablation.md and OUT/ablation.csv, and with
 --update-docs FILE replaces the text between the ablation markers of FILE.
 """
 
@@ -44,11 +43,6 @@ def read_run(folder):
             metrics = json.load(f)
         run[f"uar_{sf}"] = metrics["uar"]
         run[f"war_{sf}"] = metrics["war"]
-    seconds = 0.0
-    with open(os.path.join(folder, "metrics.jsonl")) as f:
-        for line in f:
-            seconds += json.loads(line).get("seconds", 0.0)
-    run["train_seconds"] = seconds
     run["params"] = run["gflops"] = None
     log = folder + ".log"
     if os.path.exists(log):
@@ -72,7 +66,6 @@ def build_rows(runs_dir, seeds):
             "war_on": [r["war_on"] for r in runs],
             "uar_off": [r["uar_off"] for r in runs],
             "war_off": [r["war_off"] for r in runs],
-            "minutes": statistics.mean(r["train_seconds"] for r in runs) / 60,
         })
     return rows
 
@@ -87,8 +80,8 @@ def markdown(rows, args):
         "at the epoch selected by validation UAR.",
         "",
         "| model | M params | GFLOPs/clip | UAR, SF on | WAR, SF on | UAR, SF off "
-        "| WAR, SF off | train min/run |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| WAR, SF off |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         params = f"{r['params']:.2f}" if r["params"] is not None else "?"
@@ -96,7 +89,7 @@ def markdown(rows, args):
         lines.append(
             f"| {r['title']} | {params} | {gflops} | {mean_std(r['uar_on'])} "
             f"| {mean_std(r['war_on'])} | {mean_std(r['uar_off'])} | {mean_std(r['war_off'])} "
-            f"| {r['minutes']:.1f} |")
+            "|")
     lines += ["", END]
     return "\n".join(lines) + "\n"
 
