@@ -123,6 +123,32 @@ def test_whole_frames_equal_ffmpeg_and_pillow(tmp):
         assert diff < 1e-6, (path, diff)
 
 
+def test_short_video_samples_go_back(tmp):
+    # A clip of at most T / 2 frames samples 0 1 0 1 ..., and the loop policy
+    # restarts at frame 0, so the loader must not expect increasing indices.
+    synth, clips = make_videos(tmp, clips=12)
+    root = make_afew(tmp, synth, clips)
+    victim = val_videos(root)[0]
+    short = os.path.join(tmp, "short.mp4")
+    run(["ffmpeg", "-v", "error", "-i", victim, "-frames:v", "5", "-c:v", "mpeg4", "-q:v",
+         "2", short])
+    shutil.move(short, victim)
+    frames = decode(victim)
+    assert len(frames) == 5, len(frames)
+
+    loop = [i % len(frames) for i in range(T)]
+    cases = ((("--face-detect", "off"), sample_test(len(frames), T)),
+             (("--face-detect", "off", "--short-clips", "loop"),
+              [loop[p] for p in sample_test(T, T)]))
+    for options, indices in cases:
+        loaded = load_test_split(root, *options)
+        assert len(loaded) == len(val_videos(root)), (options, len(loaded))
+        want = np.stack([resize(resize(frames[i], 2 * S), S) for i in indices])
+        want = want.transpose(0, 3, 1, 2).astype(np.float32) / 255
+        diff = np.abs(loaded[0] - want).max()
+        assert diff < 1e-6, (options, diff)
+
+
 def crop_square(frame, x, y, side):
     """The side x side square at (x, y) of frame, black outside it."""
     out = np.zeros((side, side, 3), np.uint8)
