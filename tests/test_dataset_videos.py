@@ -217,10 +217,15 @@ def test_broken_video_named(tmp):
     fake = os.path.join(root, "Train", "Sad", "99999.avi")
     with open(fake, "w") as f:
         f.write("not a video\n")
+    # FFmpeg opens a JPEG named .mp4 as a one-frame stream, so the reader
+    # must reject it by its container.
+    photo = os.path.join(root, "Train", "Happy", "99998.mp4")
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo, format="JPEG")
     rc, out, err = run([NRDFER, "data", "check", "--dataset", "afew", "--root", root],
                        check=False)
     assert rc == 1, (rc, out, err)
     assert "99999.avi" in out, out
+    assert "99998.mp4 is a still image" in out, out
     # The MP4 index is at the end of these files, so the cut-off one cannot
     # be opened at all.
     assert os.path.basename(victim) + ": cannot open video" in out, out

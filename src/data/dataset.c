@@ -209,6 +209,13 @@ int nd_dataset_add_frames(nd_dataset *ds, int split, const char *id, int label,
     return 0;
 }
 
+/* Returns 1 when FFmpeg opened a file as a still image: its image2 demuxer,
+ * or an image probe such as jpeg_pipe or png_pipe (FFmpeg 5.1 names). */
+static int is_still_image_format(const char *format) {
+    size_t n = strlen(format);
+    return !strcmp(format, "image2") || (n > 5 && !strcmp(format + n - 5, "_pipe"));
+}
+
 int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
                          const char *path) {
     if (check_label(ds, split, id, label) != 0)
@@ -224,6 +231,17 @@ int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
     if (!decoder) {
         nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "%s", nd_last_error());
         ds->splits[split].skipped_bad++;
+        return 0;
+    }
+    /* A photo with a video name would become a still clip of one frame. */
+    const char *format = nd_decoder_info(decoder)->format;
+    if (is_still_image_format(format)) {
+        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                           "%s is a still image (FFmpeg reads it as %s), not a video: "
+                           "remove it, or store the clip's frames in a frame folder",
+                           path, format);
+        ds->splits[split].skipped_bad++;
+        nd_decoder_close(decoder);
         return 0;
     }
     nd_decoder_close(decoder);
