@@ -229,6 +229,29 @@ def test_train_ablation_switches(tmp):
     assert not any(n.startswith(("dsf.", "temporal.")) for n in names["single"])
     assert "head.weight" in names["single"]
 
+    # --init alone trains the checkpoint's architecture, and config.json
+    # records it as the run that wrote the checkpoint did.
+    keys = ("preset", "static_branch", "dynamic_branch", "learned_cls_token", "single_frame")
+    for name in want:
+        out_dir = os.path.join(tmp, f"init-{name}")
+        rc, _, err = run([NRDFER, "train", "--steps", "0", "--batch", "2", "--threads", "1",
+                          "--dataset", "dfew", "--root", root, "--fold", "1", "--init",
+                          os.path.join(tmp, name, "last.safetensors"), "--out", out_dir],
+                         check=False)
+        assert rc == 0, (name, rc, err)
+        with open(os.path.join(tmp, name, "config.json")) as f:
+            source = json.load(f)
+        with open(os.path.join(out_dir, "config.json")) as f:
+            recorded = json.load(f)
+        for key in keys:
+            assert recorded[key] == source[key], (name, key, recorded[key], source[key])
+
+    # A preset that lacks the baseline's switch names single_frame.
+    rc, _, err = run(base + ["--init", os.path.join(tmp, "single", "last.safetensors"),
+                             "--out", os.path.join(tmp, "init-mismatch")], check=False)
+    assert rc == 1, (rc, err)
+    assert "'single_frame' is 1" in err, err
+
     # --resume rebuilds the ablation from config.json.
     rc, _, err = run([NRDFER, "train", "--resume", os.path.join(tmp, "single"), "--steps", "2"],
                      check=False)

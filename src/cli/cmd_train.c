@@ -490,6 +490,10 @@ int nd_cmd_train(int argc, char **argv) {
         return ND_EXIT_USAGE;
     if (s.epochs < 0)
         s.epochs = !strcmp(s.preset, "small") ? DEFAULT_EPOCHS_SMALL : DEFAULT_EPOCHS_PAPER;
+    if (s.init && !s.preset_given && nd_train_settings_adopt_init(&s) != 0) {
+        fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
+        return ND_EXIT_FAILURE;
+    }
     if (nd_rundir_check(s.out, force) != 0) {
         fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
         return ND_EXIT_FAILURE;
