@@ -169,6 +169,29 @@ def test_train_batch_too_large(tmp):
     assert os.path.exists(os.path.join(out_dir, "last.safetensors")), os.listdir(out_dir)
 
 
+def test_train_schedule_keeps_run(tmp):
+    # An invalid schedule is a usage error found before --force clears the
+    # run files of RUNDIR, or a new RUNDIR is made.
+    root = make_synth(tmp, 10)
+    out_dir = os.path.join(tmp, "run")
+    base = [NRDFER, "train", "--preset", "small", "--steps", "0", "--batch", "2",
+            "--threads", "1", "--dataset", "dfew", "--root", root, "--fold", "1"]
+    run(base + ["--out", out_dir])
+    before = sorted(os.listdir(out_dir))
+    cases = [(["--schedule", "cosine", "--epochs", "1", "--warmup", "1"], "--warmup 1"),
+             (["--lr-gamma", "0"], "--lr-gamma 0")]
+    for options, named in cases:
+        rc, _, err = run(base + options + ["--out", out_dir, "--force"], check=False)
+        assert rc == 2, (options, rc, err)
+        assert named in err, (options, err)
+        assert sorted(os.listdir(out_dir)) == before, (options, os.listdir(out_dir))
+
+        fresh = os.path.join(tmp, "fresh")
+        rc, _, err = run(base + options + ["--out", fresh], check=False)
+        assert rc == 2, (options, rc, err)
+        assert not os.path.exists(fresh), (options, os.listdir(fresh))
+
+
 def test_train_init_preset_mismatch(tmp):
     model = make_model(tmp)
     root = make_synth(tmp, 10)
