@@ -217,6 +217,19 @@ def test_broken_video_named(tmp):
     fake = os.path.join(root, "Train", "Sad", "99999.avi")
     with open(fake, "w") as f:
         f.write("not a video\n")
+    # A video with its index first (faststart), cut inside a packet in its
+    # middle: it opens, and its frames after the cut are lost.
+    cut = os.path.join(root, "Train", "Happy", "99997.mp4")
+    source = os.path.join(synth, "videos", f"{clips[0]['id']:05d}.mp4")
+    run(["ffmpeg", "-v", "error", "-i", source, "-c", "copy", "-movflags", "+faststart", cut])
+    packets = json.loads(run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                              "-show_entries", "packet=pos,size", "-of", "json", cut])[1])
+    middle = packets["packets"][len(packets["packets"]) // 2]
+    pos, size = int(middle["pos"]), int(middle["size"])
+    with open(cut, "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[: pos + size // 2])
     # FFmpeg opens a JPEG named .mp4 as a one-frame stream, so the reader
     # must reject it by its container.
     photo = os.path.join(root, "Train", "Happy", "99998.mp4")
@@ -226,6 +239,7 @@ def test_broken_video_named(tmp):
     assert rc == 1, (rc, out, err)
     assert "99999.avi" in out, out
     assert "99998.mp4 is a still image" in out, out
+    assert "99997.mp4 has 1 corrupt packets or frames" in out, out
     # The MP4 index is at the end of these files, so the cut-off one cannot
     # be opened at all.
     assert os.path.basename(victim) + ": cannot open video" in out, out

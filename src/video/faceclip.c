@@ -96,6 +96,7 @@ int nd_face_scan_video(const char *path, const nd_cascade *cascade, nd_face_scan
         }
         n++;
     }
+    scan->skipped = nd_decoder_skipped(decoder);
     nd_decoder_close(decoder);
     if (rc == 0 && n == 0)
         rc = nd_fail("%s: no frames could be decoded", path);

@@ -16,6 +16,7 @@ typedef struct nd_face_scan {
     int num_frames;
     int width, height; /* displayed frame size */
     nd_box *boxes;     /* num_frames boxes, or NULL: the whole frame is used */
+    int skipped;       /* corrupt packets and frames that the decoder skipped */
 } nd_face_scan;
 
 /* Runs the cascade on frame (RGB) after the grey conversion, shrinking and
