@@ -230,6 +230,11 @@ def test_broken_video_named(tmp):
         data = f.read()
     with open(cut, "wb") as f:
         f.write(data[: pos + size // 2])
+    # A symbolic link loop and a FIFO, which would block the reader if opened.
+    happy = os.path.join(root, "Train", "Happy")
+    os.symlink("99995.mp4", os.path.join(happy, "99996.mp4"))
+    os.symlink("99996.mp4", os.path.join(happy, "99995.mp4"))
+    os.mkfifo(os.path.join(happy, "99994.mp4"))
     # FFmpeg opens a JPEG named .mp4 as a one-frame stream, so the reader
     # must reject it by its container.
     photo = os.path.join(root, "Train", "Happy", "99998.mp4")
@@ -240,6 +245,8 @@ def test_broken_video_named(tmp):
     assert "99999.avi" in out, out
     assert "99998.mp4 is a still image" in out, out
     assert "99997.mp4 has 1 corrupt packets or frames" in out, out
+    assert "99996.mp4 cannot be read: Too many levels of symbolic links" in out, out
+    assert "99994.mp4 is not a regular file" in out, out
     # The MP4 index is at the end of these files, so the cut-off one cannot
     # be opened at all.
     assert os.path.basename(victim) + ": cannot open video" in out, out

@@ -1,11 +1,13 @@
 #include "data/dataset.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "data/dataset_internal.h"
 #include "data/image.h"
@@ -220,8 +222,19 @@ int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
                          const char *path) {
     if (check_label(ds, split, id, label) != 0)
         return 0;
-    if (!nd_is_file(path)) {
-        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "video %s not found", path);
+    /* A symbolic link loop or a FIFO gets its own message, and a FIFO is never
+     * opened, because reading one waits for a writer. */
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (!exists || !S_ISREG(st.st_mode)) {
+        if (exists)
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                               "video %s is not a regular file: remove it", path);
+        else if (errno == ENOENT)
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "video %s not found", path);
+        else
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                               "video %s cannot be read: %s", path, strerror(errno));
         ds->splits[split].skipped_bad++;
         return 0;
     }
