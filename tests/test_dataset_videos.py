@@ -264,6 +264,13 @@ def test_broken_video_named(tmp):
     assert rc == 1, (rc, err)
     assert "none.xml" in err, err
 
+    # A cascade that no clip uses is reported as ignored: the synth root's
+    # DFEW layout has frame folders only.
+    rc, _, err = run([NRDFER, "data", "check", "--dataset", "dfew", "--root", synth,
+                      "--cascade", os.path.join(tmp, "none.xml")], check=False)
+    assert rc == 0, (rc, err)
+    assert "none.xml is ignored, because the dataset has no video clips" in err, err
+
 
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)

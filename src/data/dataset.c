@@ -510,6 +510,15 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
     }
     nd_log_info("dataset %s: %d train and %d test clips, %d classes", ds->name,
                 ds->splits[0].count, ds->splits[1].count, ds->num_classes);
+
+    /* A cascade that no clip uses is neither loaded nor checked. */
+    int videos = 0;
+    for (int s = 0; s < ND_NUM_SPLITS; s++)
+        for (int i = 0; i < ds->splits[s].count; i++)
+            videos += ds->splits[s].clips[i].video != NULL;
+    if (options->cascade && (!videos || !options->face_detect))
+        nd_log_warn("--cascade %s is ignored, because %s", options->cascade,
+                    videos ? "--face-detect is off" : "the dataset has no video clips");
     *dataset = ds;
     return 0;
 }
