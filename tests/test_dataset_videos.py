@@ -235,6 +235,16 @@ def test_broken_video_named(tmp):
     os.symlink("99995.mp4", os.path.join(happy, "99996.mp4"))
     os.symlink("99996.mp4", os.path.join(happy, "99995.mp4"))
     os.mkfifo(os.path.join(happy, "99994.mp4"))
+    # Two MPEG-2 program streams of different sizes, joined into one file.
+    parts = []
+    for size in ("64x48", "96x72"):
+        parts.append(os.path.join(tmp, f"{size}.mpg"))
+        run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25",
+             "-frames:v", "5", "-c:v", "mpeg2video", parts[-1]])
+    with open(os.path.join(root, "Train", "Neutral", "99993.mpg"), "wb") as out_file:
+        for part in parts:
+            with open(part, "rb") as f:
+                out_file.write(f.read())
     # FFmpeg opens a JPEG named .mp4 as a one-frame stream, so the reader
     # must reject it by its container.
     photo = os.path.join(root, "Train", "Happy", "99998.mp4")
@@ -247,6 +257,7 @@ def test_broken_video_named(tmp):
     assert "99997.mp4 has 1 corrupt packets or frames" in out, out
     assert "99996.mp4 cannot be read: Too many levels of symbolic links" in out, out
     assert "99994.mp4 is not a regular file" in out, out
+    assert "clip 99993: frames of the clip differ in size" in out, out
     # The MP4 index is at the end of these files, so the cut-off one cannot
     # be opened at all.
     assert os.path.basename(victim) + ": cannot open video" in out, out

@@ -144,6 +144,7 @@ static void check_clip(const nd_clip *clip, const nd_cascade *cascade, clip_resu
         r->height = scan.height;
         r->faceless = cascade && !found;
         r->skipped = scan.skipped;
+        r->mixed_sizes = scan.mixed_sizes;
         nd_face_scan_free(&scan);
         return;
     }
