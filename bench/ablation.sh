@@ -10,8 +10,8 @@
 #
 # Results go to DIR/ablation.md and DIR/ablation.csv (default DIR: runs/ablation);
 # --update-docs also replaces the ablation table in docs/benchmarks.md.
-# Finished runs (DIR/<variant>-seed<S>/eval-sf-on.json present) are reused,
-# so a stopped study continues where it ended.
+# Finished runs (DIR/<variant>-seed<S>/eval-sf-on.json present) with the same
+# --epochs and --data are reused, so a stopped study continues where it ended.
 # The data is the README demo's synthetic set (2000 clips, seed 1, noise high,
 # 64 px), generated into DATA (default runs/synth-2000) when it is missing.
 # These are figures on synthetic faces, not DFEW results. NRDFER names
@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --update-docs) update_docs=1; shift ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "bench/ablation.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -58,6 +58,28 @@ variants=(
     "single-frame|--single-frame"
 )
 
+# Prints why the finished run $1 does not belong to this study (its config.json
+# names other epochs or data), or nothing when it can be reused.
+stale_reason() {
+    /usr/bin/python3 - "$1/config.json" "$epochs" "$data" <<'EOF'
+import json
+import os
+import sys
+
+path, epochs, data = sys.argv[1:]
+try:
+    with open(path) as f:
+        config = json.load(f)
+except (OSError, ValueError) as err:
+    print(f"its {path} cannot be read ({err})")
+    sys.exit()
+if config.get("epochs") != int(epochs):
+    print(f"it was trained for {config.get('epochs')} epochs, not {epochs}")
+elif os.path.realpath(config.get("root") or "") != os.path.realpath(data):
+    print(f"it was trained on {config.get('root')}, not {data}")
+EOF
+}
+
 start=$(date +%s)
 for entry in "${variants[@]}"; do
     name=${entry%%|*}
@@ -65,8 +87,12 @@ for entry in "${variants[@]}"; do
     for seed in $seeds; do
         run="$out/$name-seed$seed"
         if [ -f "$run/eval-sf-on.json" ] && [ -f "$run/eval-sf-off.json" ]; then
-            echo "== $name seed $seed: done before, reusing $run"
-            continue
+            reason=$(stale_reason "$run")
+            if [ -z "$reason" ]; then
+                echo "== $name seed $seed: done before, reusing $run"
+                continue
+            fi
+            echo "== $name seed $seed: training $run again, because $reason"
         fi
         echo "== $name seed $seed ($(($(date +%s) - start)) s so far)"
         # shellcheck disable=SC2086

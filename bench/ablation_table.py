@@ -32,8 +32,16 @@ def mean_std(values):
     return f"{mean:.1f} ± {std:.1f}"
 
 
-def read_run(folder):
-    """Return the figures of one run, or raise ValueError naming the missing file."""
+def read_run(folder, epochs, seed):
+    """Return the figures of one run, or raise ValueError naming the missing file
+    or the setting that differs from the study's."""
+    with open(os.path.join(folder, "config.json")) as f:
+        config = json.load(f)
+    if config["epochs"] != int(epochs) or config["seed"] != seed:
+        raise ValueError(f"{folder} was trained for {config['epochs']} epochs with seed "
+                         f"{config['seed']}, not {epochs} epochs with seed {seed}: run "
+                         "bench/ablation.sh with the same options to train it again")
+
     run = {}
     for sf in ("on", "off"):
         path = os.path.join(folder, f"eval-sf-{sf}.json")
@@ -53,10 +61,10 @@ def read_run(folder):
     return run
 
 
-def build_rows(runs_dir, seeds):
+def build_rows(runs_dir, seeds, epochs):
     rows = []
     for key, title in VARIANTS:
-        runs = [read_run(os.path.join(runs_dir, f"{key}-seed{s}")) for s in seeds]
+        runs = [read_run(os.path.join(runs_dir, f"{key}-seed{s}"), epochs, s) for s in seeds]
         rows.append({
             "variant": key,
             "title": title,
@@ -130,7 +138,7 @@ def main(argv):
     args = parser.parse_args(argv)
     args.seeds = args.seeds.split()
     try:
-        rows = build_rows(args.runs, args.seeds)
+        rows = build_rows(args.runs, args.seeds, args.epochs)
     except (ValueError, OSError, KeyError) as err:
         print(f"bench/ablation_table.py: {err}", file=sys.stderr)
         return 1

@@ -179,6 +179,29 @@ def test_train_batch_too_large(tmp):
     assert rc == 0, (rc, err)
 
 
+def test_train_schedule_keeps_run(tmp):
+    # An invalid schedule is a usage error found before --force clears the
+    # run files of RUNDIR, or a new RUNDIR is made.
+    root = make_synth(tmp, 10)
+    out_dir = os.path.join(tmp, "run")
+    base = [NRDFER, "train", "--preset", "small", "--steps", "0", "--batch", "2",
+            "--threads", "1", "--dataset", "dfew", "--root", root, "--fold", "1"]
+    run(base + ["--out", out_dir])
+    before = sorted(os.listdir(out_dir))
+    cases = [(["--schedule", "cosine", "--epochs", "1", "--warmup", "1"], "--warmup 1"),
+             (["--lr-gamma", "0"], "--lr-gamma 0")]
+    for options, named in cases:
+        rc, _, err = run(base + options + ["--out", out_dir, "--force"], check=False)
+        assert rc == 2, (options, rc, err)
+        assert named in err, (options, err)
+        assert sorted(os.listdir(out_dir)) == before, (options, os.listdir(out_dir))
+
+        fresh = os.path.join(tmp, "fresh")
+        rc, _, err = run(base + options + ["--out", fresh], check=False)
+        assert rc == 2, (options, rc, err)
+        assert not os.path.exists(fresh), (options, os.listdir(fresh))
+
+
 def test_train_init_preset_mismatch(tmp):
     model = make_model(tmp)
     root = make_synth(tmp, 10)
@@ -238,6 +261,29 @@ def test_train_ablation_switches(tmp):
     assert not any(n.startswith("dsf.dynamic") for n in names["nodynamic"])
     assert not any(n.startswith(("dsf.", "temporal.")) for n in names["single"])
     assert "head.weight" in names["single"]
+
+    # --init alone trains the checkpoint's architecture, and config.json
+    # records it as the run that wrote the checkpoint did.
+    keys = ("preset", "static_branch", "dynamic_branch", "learned_cls_token", "single_frame")
+    for name in want:
+        out_dir = os.path.join(tmp, f"init-{name}")
+        rc, _, err = run([NRDFER, "train", "--steps", "0", "--batch", "2", "--threads", "1",
+                          "--dataset", "dfew", "--root", root, "--fold", "1", "--init",
+                          os.path.join(tmp, name, "last.safetensors"), "--out", out_dir],
+                         check=False)
+        assert rc == 0, (name, rc, err)
+        with open(os.path.join(tmp, name, "config.json")) as f:
+            source = json.load(f)
+        with open(os.path.join(out_dir, "config.json")) as f:
+            recorded = json.load(f)
+        for key in keys:
+            assert recorded[key] == source[key], (name, key, recorded[key], source[key])
+
+    # A preset that lacks the baseline's switch names single_frame.
+    rc, _, err = run(base + ["--init", os.path.join(tmp, "single", "last.safetensors"),
+                             "--out", os.path.join(tmp, "init-mismatch")], check=False)
+    assert rc == 1, (rc, err)
+    assert "'single_frame' is 1" in err, err
 
     # --resume rebuilds the ablation from config.json.
     rc, _, err = run([NRDFER, "train", "--resume", os.path.join(tmp, "single"), "--steps", "2"],

@@ -123,6 +123,32 @@ def test_whole_frames_equal_ffmpeg_and_pillow(tmp):
         assert diff < 1e-6, (path, diff)
 
 
+def test_short_video_samples_go_back(tmp):
+    # A clip of at most T / 2 frames samples 0 1 0 1 ..., and the loop policy
+    # restarts at frame 0, so the loader must not expect increasing indices.
+    synth, clips = make_videos(tmp, clips=12)
+    root = make_afew(tmp, synth, clips)
+    victim = val_videos(root)[0]
+    short = os.path.join(tmp, "short.mp4")
+    run(["ffmpeg", "-v", "error", "-i", victim, "-frames:v", "5", "-c:v", "mpeg4", "-q:v",
+         "2", short])
+    shutil.move(short, victim)
+    frames = decode(victim)
+    assert len(frames) == 5, len(frames)
+
+    loop = [i % len(frames) for i in range(T)]
+    cases = ((("--face-detect", "off"), sample_test(len(frames), T)),
+             (("--face-detect", "off", "--short-clips", "loop"),
+              [loop[p] for p in sample_test(T, T)]))
+    for options, indices in cases:
+        loaded = load_test_split(root, *options)
+        assert len(loaded) == len(val_videos(root)), (options, len(loaded))
+        want = np.stack([resize(resize(frames[i], 2 * S), S) for i in indices])
+        want = want.transpose(0, 3, 1, 2).astype(np.float32) / 255
+        diff = np.abs(loaded[0] - want).max()
+        assert diff < 1e-6, (options, diff)
+
+
 def crop_square(frame, x, y, side):
     """The side x side square at (x, y) of frame, black outside it."""
     out = np.zeros((side, side, 3), np.uint8)
@@ -191,10 +217,47 @@ def test_broken_video_named(tmp):
     fake = os.path.join(root, "Train", "Sad", "99999.avi")
     with open(fake, "w") as f:
         f.write("not a video\n")
+    # A video with its index first (faststart), cut inside a packet in its
+    # middle: it opens, and its frames after the cut are lost.
+    cut = os.path.join(root, "Train", "Happy", "99997.mp4")
+    source = os.path.join(synth, "videos", f"{clips[0]['id']:05d}.mp4")
+    run(["ffmpeg", "-v", "error", "-i", source, "-c", "copy", "-movflags", "+faststart", cut])
+    packets = json.loads(run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                              "-show_entries", "packet=pos,size", "-of", "json", cut])[1])
+    middle = packets["packets"][len(packets["packets"]) // 2]
+    pos, size = int(middle["pos"]), int(middle["size"])
+    with open(cut, "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[: pos + size // 2])
+    # A symbolic link loop and a FIFO, which would block the reader if opened.
+    happy = os.path.join(root, "Train", "Happy")
+    os.symlink("99995.mp4", os.path.join(happy, "99996.mp4"))
+    os.symlink("99996.mp4", os.path.join(happy, "99995.mp4"))
+    os.mkfifo(os.path.join(happy, "99994.mp4"))
+    # Two MPEG-2 program streams of different sizes, joined into one file.
+    parts = []
+    for size in ("64x48", "96x72"):
+        parts.append(os.path.join(tmp, f"{size}.mpg"))
+        run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25",
+             "-frames:v", "5", "-c:v", "mpeg2video", parts[-1]])
+    with open(os.path.join(root, "Train", "Neutral", "99993.mpg"), "wb") as out_file:
+        for part in parts:
+            with open(part, "rb") as f:
+                out_file.write(f.read())
+    # FFmpeg opens a JPEG named .mp4 as a one-frame stream, so the reader
+    # must reject it by its container.
+    photo = os.path.join(root, "Train", "Happy", "99998.mp4")
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo, format="JPEG")
     rc, out, err = run([NRDFER, "data", "check", "--dataset", "afew", "--root", root],
                        check=False)
     assert rc == 1, (rc, out, err)
     assert "99999.avi" in out, out
+    assert "99998.mp4 is a still image" in out, out
+    assert "99997.mp4 has 1 corrupt packets or frames" in out, out
+    assert "99996.mp4 cannot be read: Too many levels of symbolic links" in out, out
+    assert "99994.mp4 is not a regular file" in out, out
+    assert "clip 99993: frames of the clip differ in size" in out, out
     # The MP4 index is at the end of these files, so the cut-off one cannot
     # be opened at all.
     assert os.path.basename(victim) + ": cannot open video" in out, out
@@ -211,6 +274,13 @@ def test_broken_video_named(tmp):
                       "--cascade", os.path.join(tmp, "none.xml")], check=False)
     assert rc == 1, (rc, err)
     assert "none.xml" in err, err
+
+    # A cascade that no clip uses is reported as ignored: the synth root's
+    # DFEW layout has frame folders only.
+    rc, _, err = run([NRDFER, "data", "check", "--dataset", "dfew", "--root", synth,
+                      "--cascade", os.path.join(tmp, "none.xml")], check=False)
+    assert rc == 0, (rc, err)
+    assert "none.xml is ignored, because the dataset has no video clips" in err, err
 
 
 def main():

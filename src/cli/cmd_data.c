@@ -108,6 +108,7 @@ typedef struct clip_result {
     int mixed_sizes;   /* frames of the clip differ in size */
     int frames;        /* video clips: frames decoded */
     int faceless;      /* video clips: the cascade found no face */
+    int skipped;       /* video clips: corrupt packets and frames skipped */
     char *error;       /* first failure, NULL when every frame decoded */
 } clip_result;
 
@@ -142,6 +143,8 @@ static void check_clip(const nd_clip *clip, const nd_cascade *cascade, clip_resu
         r->width = scan.width;
         r->height = scan.height;
         r->faceless = cascade && !found;
+        r->skipped = scan.skipped;
+        r->mixed_sizes = scan.mixed_sizes;
         nd_face_scan_free(&scan);
         return;
     }
@@ -219,6 +222,12 @@ static clip_result *decode_all(nd_dataset *ds, const nd_cascade *cascade, int th
             nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, clip->id, "%s", r->error);
             continue;
         }
+        if (clip->video && r->skipped)
+            nd_dataset_problem(ds, ND_SEVERITY_WARNING, split, clip->id,
+                               "video %s has %d corrupt packets or frames, which the "
+                               "decoder skips, so training uses the %d frames that decode: "
+                               "replace the file if it was cut off",
+                               clip->video, r->skipped, r->frames);
         if (clip->video && r->faceless)
             nd_dataset_problem(ds, ND_SEVERITY_WARNING, split, clip->id,
                                "no face found in %s: training uses its whole frames",

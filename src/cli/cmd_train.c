@@ -507,6 +507,19 @@ int nd_cmd_train(int argc, char **argv) {
         return ND_EXIT_USAGE;
     if (s.epochs < 0)
         s.epochs = !strcmp(s.preset, "small") ? DEFAULT_EPOCHS_SMALL : DEFAULT_EPOCHS_PAPER;
+    if (s.init && !s.preset_given && nd_train_settings_adopt_init(&s) != 0) {
+        fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
+        return ND_EXIT_FAILURE;
+    }
+
+    /* The schedule is checked before --force clears RUNDIR. Its steps per
+     * epoch are known only once the dataset is read, so run_fold checks them. */
+    nd_schedule schedule = {s.schedule, s.optimizer.lr, (int)s.lr_step, s.lr_gamma,
+                            (int)s.warmup, (int)s.epochs, 1};
+    if (nd_schedule_validate(&schedule) != 0) {
+        fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
+        return ND_EXIT_USAGE;
+    }
     if (nd_rundir_check(s.out, force) != 0) {
         fprintf(stderr, "nrdfer train: %s\n", nd_last_error());
         return ND_EXIT_FAILURE;

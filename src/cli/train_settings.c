@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/checkpoint.h"
+#include "model/config.h"
 #include "train/rundir.h"
 #include "util/error.h"
 
@@ -324,6 +326,34 @@ int nd_train_settings_model_config(const nd_train_settings *s, nrdfer_config *co
     config->static_branch = s->single_frame ? 0 : s->static_branch;
     config->dynamic_branch = s->single_frame ? 0 : s->dynamic_branch;
     config->learned_cls_token = s->learned_cls_token;
+    return 0;
+}
+
+int nd_train_settings_adopt_init(nd_train_settings *s) {
+    nrdfer_config file;
+    if (nd_checkpoint_read_config(s->init, &file) != 0)
+        return -1;
+
+    /* The settings spell the single-frame baseline with both branches on. */
+    s->single_frame = file.single_frame;
+    s->static_branch = file.single_frame || file.static_branch;
+    s->dynamic_branch = file.single_frame || file.dynamic_branch;
+    s->learned_cls_token = file.learned_cls_token;
+
+    static const char *const presets[] = {"small", "paper"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        nd_train_settings candidate = *s;
+        candidate.preset = presets[i];
+        nrdfer_config config;
+        if (nd_train_settings_model_config(&candidate, &config) != 0)
+            continue;
+        config.num_classes = file.num_classes;
+        memcpy(config.labels, file.labels, sizeof config.labels);
+        if (nd_config_compare(&config, &file, s->init) == 0) {
+            s->preset = presets[i];
+            break;
+        }
+    }
     return 0;
 }
 

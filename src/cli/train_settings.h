@@ -83,6 +83,12 @@ int nd_train_settings_parse(nd_train_settings *s, int opt, const char *arg);
  * nd_fail() naming the setting when they do not fit together. */
 int nd_train_settings_model_config(const nd_train_settings *s, nrdfer_config *config);
 
+/* Copies the architecture of the --init checkpoint into the preset name and
+ * switches, so that config.json and the log state the model trained. The
+ * preset becomes the one whose architecture the checkpoint has, and stays
+ * unchanged when none matches. Returns 0, or -1 with nd_fail() naming the file. */
+int nd_train_settings_adopt_init(nd_train_settings *s);
+
 /* Checks the settings of a new run as a whole; -1 after printing why. */
 int nd_train_settings_check(const nd_train_settings *s);
 

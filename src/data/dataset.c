@@ -1,11 +1,13 @@
 #include "data/dataset.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "data/dataset_internal.h"
 #include "data/image.h"
@@ -209,12 +211,30 @@ int nd_dataset_add_frames(nd_dataset *ds, int split, const char *id, int label,
     return 0;
 }
 
+/* Returns 1 when FFmpeg opened a file as a still image: its image2 demuxer,
+ * or an image probe such as jpeg_pipe or png_pipe (FFmpeg 5.1 names). */
+static int is_still_image_format(const char *format) {
+    size_t n = strlen(format);
+    return !strcmp(format, "image2") || (n > 5 && !strcmp(format + n - 5, "_pipe"));
+}
+
 int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
                          const char *path) {
     if (check_label(ds, split, id, label) != 0)
         return 0;
-    if (!nd_is_file(path)) {
-        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "video %s not found", path);
+    /* A symbolic link loop or a FIFO gets its own message, and a FIFO is never
+     * opened, because reading one waits for a writer. */
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (!exists || !S_ISREG(st.st_mode)) {
+        if (exists)
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                               "video %s is not a regular file: remove it", path);
+        else if (errno == ENOENT)
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "video %s not found", path);
+        else
+            nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                               "video %s cannot be read: %s", path, strerror(errno));
         ds->splits[split].skipped_bad++;
         return 0;
     }
@@ -224,6 +244,17 @@ int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
     if (!decoder) {
         nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "%s", nd_last_error());
         ds->splits[split].skipped_bad++;
+        return 0;
+    }
+    /* A photo with a video name would become a still clip of one frame. */
+    const char *format = nd_decoder_info(decoder)->format;
+    if (is_still_image_format(format)) {
+        nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id,
+                           "%s is a still image (FFmpeg reads it as %s), not a video: "
+                           "remove it, or store the clip's frames in a frame folder",
+                           path, format);
+        ds->splits[split].skipped_bad++;
+        nd_decoder_close(decoder);
         return 0;
     }
     nd_decoder_close(decoder);
@@ -479,6 +510,15 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
     }
     nd_log_info("dataset %s: %d train and %d test clips, %d classes", ds->name,
                 ds->splits[0].count, ds->splits[1].count, ds->num_classes);
+
+    /* A cascade that no clip uses is neither loaded nor checked. */
+    int videos = 0;
+    for (int s = 0; s < ND_NUM_SPLITS; s++)
+        for (int i = 0; i < ds->splits[s].count; i++)
+            videos += ds->splits[s].clips[i].video != NULL;
+    if (options->cascade && (!videos || !options->face_detect))
+        nd_log_warn("--cascade %s is ignored, because %s", options->cascade,
+                    videos ? "--face-detect is off" : "the dataset has no video clips");
     *dataset = ds;
     return 0;
 }

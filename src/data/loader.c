@@ -78,6 +78,11 @@ void nd_loader_options_init(nd_loader_options *o) {
 
 /* ---- Decoding one clip ---- */
 
+static int compare_ints(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
 /* Decodes the distinct frames of sampled[0..t) into frames[] (n entries,
  * indexed by frame): image files, or face crops of a scanned video. */
 static int decode_sampled(const nd_loader *l, const nd_clip *clip, const nd_face_scan *scan,
@@ -90,11 +95,15 @@ static int decode_sampled(const nd_loader *l, const nd_clip *clip, const nd_face
         }
         return 0;
     }
-    /* Sampled indices never decrease, so the distinct ones are in order. */
+    /* The video is read once, in order, so the distinct indices are sorted.
+     * Sampled indices can go back: a clip of at most T / 2 frames samples
+     * 0 1 0 1 ..., and the loop policy restarts at frame 0. */
     int *distinct = nd_malloc(sizeof *distinct * (size_t)t), count = 0;
+    memcpy(distinct, sampled, sizeof *distinct * (size_t)t);
+    qsort(distinct, (size_t)t, sizeof *distinct, compare_ints);
     for (int i = 0; i < t; i++)
-        if (count == 0 || sampled[i] != distinct[count - 1])
-            distinct[count++] = sampled[i];
+        if (count == 0 || distinct[i] != distinct[count - 1])
+            distinct[count++] = distinct[i];
     nd_image *crops = nd_calloc((size_t)count, sizeof *crops);
     int rc = nd_face_read_frames(clip->video, scan, distinct, count,
                                  VIDEO_CROP_SCALE * l->opt.image_size, crops);

@@ -238,10 +238,11 @@ int nd_config_compare(const nrdfer_config *a, const nrdfer_config *b, const char
         {"temporal_blocks", a->temporal_blocks, b->temporal_blocks},
         {"temporal_heads", a->temporal_heads, b->temporal_heads},
         {"temporal_mlp", a->temporal_mlp, b->temporal_mlp},
+        /* single_frame first, because the baseline also turns both branches off. */
+        {"single_frame", a->single_frame, b->single_frame},
         {"static_branch", a->static_branch, b->static_branch},
         {"dynamic_branch", a->dynamic_branch, b->dynamic_branch},
         {"learned_cls_token", a->learned_cls_token, b->learned_cls_token},
-        {"single_frame", a->single_frame, b->single_frame},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (fields[i].x != fields[i].y)

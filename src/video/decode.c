@@ -106,6 +106,7 @@ nd_decoder *nd_decoder_open(const char *path, int threads) {
     /* Stream properties. */
     d->info.rotation = read_rotation(st);
     d->info.codec = codec->name;
+    d->info.format = d->format->iformat->name;
     AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
     d->info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0;
     if (st->duration != AV_NOPTS_VALUE && st->duration > 0)

@@ -16,6 +16,7 @@ typedef struct nd_video_info {
     double fps;          /* average frame rate from the container (0 when unknown) */
     double duration;     /* container duration in seconds (0 when unknown) */
     const char *codec;   /* decoder name, e.g. "h264" */
+    const char *format;  /* FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" */
 } nd_video_info;
 
 /* One decoded frame; rgb is owned by the decoder and valid until the next call. */

@@ -84,7 +84,10 @@ int nd_face_scan_video(const char *path, const nd_cascade *cascade, nd_face_scan
     double next_detect = 0;
     nd_video_frame vf;
     while ((rc = nd_decoder_next(decoder, &vf, 0)) == 1) {
-        scan->width = vf.width, scan->height = vf.height;
+        if (n == 0)
+            scan->width = vf.width, scan->height = vf.height;
+        else if (vf.width != scan->width || vf.height != scan->height)
+            scan->mixed_sizes = 1;
         if (tracker && vf.time >= next_detect - 1e-6) {
             if (nd_decoder_convert(decoder, &vf) != 0) {
                 rc = -1;
@@ -96,6 +99,7 @@ int nd_face_scan_video(const char *path, const nd_cascade *cascade, nd_face_scan
         }
         n++;
     }
+    scan->skipped = nd_decoder_skipped(decoder);
     nd_decoder_close(decoder);
     if (rc == 0 && n == 0)
         rc = nd_fail("%s: no frames could be decoded", path);

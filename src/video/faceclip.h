@@ -14,8 +14,10 @@
 /* Frame count and face box of every frame of one video. */
 typedef struct nd_face_scan {
     int num_frames;
-    int width, height; /* displayed frame size */
+    int width, height; /* displayed size of the first frame */
+    int mixed_sizes;   /* 1 when later frames have another size */
     nd_box *boxes;     /* num_frames boxes, or NULL: the whole frame is used */
+    int skipped;       /* corrupt packets and frames that the decoder skipped */
 } nd_face_scan;
 
 /* Runs the cascade on frame (RGB) after the grey conversion, shrinking and
