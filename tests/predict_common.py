@@ -4,6 +4,8 @@ import json
 import math
 import os
 import subprocess
+import sys
+import tempfile
 
 BUILD = os.environ.get("NRDFER_BUILD_DIR", "build")
 VIDEO_TOOL = os.path.join(BUILD, "video_tool")
@@ -111,3 +113,23 @@ def check_prediction(item):
     assert len(probs) == len(LABELS), probs
     assert abs(sum(probs) - 1) < 1e-4, sum(probs)
     assert item["label"] == LABELS[max(range(len(probs)), key=lambda c: probs[c])], item
+
+
+def run_tests(namespace):
+    """Runs every function named test_* in namespace (a module's globals()),
+    each with a new temporary folder, or only those named on the command
+    line. Prints ok or FAIL per test and exits 1 when any failed."""
+    tests = [(n, f) for n, f in namespace.items() if n.startswith("test_") and callable(f)]
+    only = sys.argv[1:]
+    failed = 0
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                fn(tmp)
+                print(f"ok   {name}")
+            except Exception as e:  # report every failing test, then exit non-zero
+                failed += 1
+                print(f"FAIL {name}: {type(e).__name__}: {e}")
+    sys.exit(1 if failed else 0)

@@ -6,13 +6,11 @@ dataset from nrdfer synth, all in a temporary folder."""
 import json
 import os
 import subprocess
-import sys
-import tempfile
 
 from PIL import Image
 
 import safetensors_io
-from predict_common import NRDFER, ffmpeg, run
+from predict_common import NRDFER, ffmpeg, run, run_tests
 
 S = 64  # image size of the small preset
 
@@ -293,20 +291,7 @@ def test_train_ablation_switches(tmp):
 
 
 def main():
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
-    only = sys.argv[1:]
-    failed = 0
-    for name, fn in tests:
-        if only and name not in only:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                fn(tmp)
-                print(f"ok   {name}")
-            except Exception as e:  # report every failing test, then exit non-zero
-                failed += 1
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-    sys.exit(1 if failed else 0)
+    run_tests(globals())
 
 
 if __name__ == "__main__":

@@ -12,13 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
 
 import numpy as np
 from PIL import Image
 
-from predict_common import NRDFER, VIDEO_TOOL, run, sample_test
+from predict_common import NRDFER, VIDEO_TOOL, run, sample_test, run_tests
 
 S = 64
 T = 16
@@ -284,21 +282,7 @@ def test_broken_video_named(tmp):
 
 
 def main():
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)
-            ]
-    only = sys.argv[1:]
-    failed = 0
-    for name, fn in tests:
-        if only and name not in only:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                fn(tmp)
-                print(f"ok   {name}")
-            except Exception as e:  # report every failing test, then exit non-zero
-                failed += 1
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-    sys.exit(1 if failed else 0)
+    run_tests(globals())
 
 
 if __name__ == "__main__":

@@ -4,14 +4,12 @@ command line's argument checks. Oracles: PIL for resizing, ffmpeg for
 decoding and rotation, the sampling formula written out in predict_common."""
 import json
 import os
-import sys
-import tempfile
 
 import numpy as np
 from PIL import Image
 
 from predict_common import (LABELS, MEGAMIND, NRDFER, check_layout, ffmpeg, run, sample_test,
-                            stand_in_probs, tool_predict)
+                            stand_in_probs, tool_predict, run_tests)
 
 S = 64  # image size of the small preset that video_tool uses
 T = 16
@@ -403,20 +401,7 @@ def test_cli_arguments(tmp):
 
 
 def main():
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
-    only = sys.argv[1:]
-    failed = 0
-    for name, fn in tests:
-        if only and name not in only:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                fn(tmp)
-                print(f"ok   {name}")
-            except Exception as e:  # report every failing test, then exit non-zero
-                failed += 1
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-    sys.exit(1 if failed else 0)
+    run_tests(globals())
 
 
 if __name__ == "__main__":

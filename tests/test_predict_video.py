@@ -6,12 +6,11 @@ on frames of both videos."""
 import json
 import os
 import sys
-import tempfile
 
 import cv2
 
 from predict_common import (CASCADES, MEGAMIND, MOVIE_HELLO, VIDEO_TOOL, check_layout, run,
-                            tool_predict)
+                            tool_predict, run_tests)
 
 
 def iou(a, b):
@@ -85,25 +84,12 @@ def test_movie_hello(tmp):
 
 
 def main():
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_")]
     for path in (MEGAMIND, MOVIE_HELLO):
         if not os.path.exists(path):
             print(f"FAIL: {path} is missing; install opencv-doc and forensics-samples-files "
                   "(scripts/install-deps.sh)")
             sys.exit(1)
-    only = sys.argv[1:]
-    failed = 0
-    for name, fn in tests:
-        if only and name not in only:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                fn(tmp)
-                print(f"ok   {name}")
-            except Exception as e:  # report every failing test, then exit non-zero
-                failed += 1
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-    sys.exit(1 if failed else 0)
+    run_tests(globals())
 
 
 if __name__ == "__main__":
