@@ -187,6 +187,23 @@ def test_face_crops_centre_on_face(tmp):
     assert faces >= 2, f"the cascade found a face in only {faces} test videos"
 
 
+def test_cached_scans_repeat_epoch(tmp):
+    """The loader keeps each video's face scan after the first epoch; the
+    second epoch's test-mode clips must equal the first's."""
+    synth, clips = make_videos(tmp, clips=12)
+    root = make_afew(tmp, synth, clips)
+    err = run([NRDFER, "data", "load", "--dataset", "afew", "--root", root, "--split",
+               "train", "--batch", "1", "--size", str(S), "--threads", "2", "--epochs", "2",
+               "--print-batches"])[1]
+    hashes = {}
+    for line in err.splitlines():
+        words = line.split()
+        if words and words[0] == "epoch":
+            hashes.setdefault(int(words[1]), []).append(words[-1])
+    assert len(hashes[0]) == len([c for c in clips if c["test_fold"] != 1]), hashes
+    assert hashes[0] == hashes[1], hashes
+
+
 def test_train_and_eval_on_videos(tmp):
     synth, clips = make_videos(tmp)
     root = make_afew(tmp, synth, clips)

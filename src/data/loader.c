@@ -62,6 +62,10 @@ struct nd_loader {
 
     nd_batch batch;
     nd_cascade *cascade; /* face detection in video clips, NULL when off */
+    /* Face scans of the split's video clips, by clip index, made on first
+     * use: detection is deterministic, so later epochs only decode frames. */
+    nd_face_scan **scans;
+    pthread_mutex_t scan_mutex;
     /* Video clips shorter than T seen this epoch. The reader cannot count
      * them without decoding, so the first full epoch logs the count. */
     int short_videos, short_logged, short_full_epoch;
@@ -118,18 +122,46 @@ static int decode_sampled(const nd_loader *l, const nd_clip *clip, const nd_face
  * and transform modes differ (random sampling without augmentation, or
  * test sampling with it). It follows the steps of nd_clip_load_files,
  * drawing the sampling first and the augmentation second. */
-static int load_clip_sampled(const nd_loader *l, const nd_clip *clip, nd_rng *rng,
-                             float *out, int *num_frames) {
-    int t = l->opt.frames, s = l->opt.image_size, n = clip->num_frames;
-    nd_face_scan scan = {0};
-    if (clip->video) {
-        int face_found;
-        if (nd_face_scan_video(clip->video, l->cascade, &scan, &face_found) != 0)
-            return -1;
+/* Returns the face scan of video clip clip_index, scanning it on first use. */
+static const nd_face_scan *clip_scan(nd_loader *l, int clip_index, const nd_clip *clip) {
+    pthread_mutex_lock(&l->scan_mutex);
+    const nd_face_scan *cached = l->scans[clip_index];
+    pthread_mutex_unlock(&l->scan_mutex);
+    if (cached)
+        return cached;
+
+    nd_face_scan *scan = nd_calloc(1, sizeof *scan);
+    int face_found;
+    if (nd_face_scan_video(clip->video, l->cascade, scan, &face_found) != 0) {
+        free(scan);
+        return NULL;
+    }
+
+    /* A clip listed twice may have been scanned by another worker meanwhile. */
+    pthread_mutex_lock(&l->scan_mutex);
+    if (l->scans[clip_index]) {
+        nd_face_scan_free(scan);
+        free(scan);
+    } else {
+        l->scans[clip_index] = scan;
         if (l->cascade && !face_found)
             nd_log_warn("clip %s: no face found in %s; its whole frames are used", clip->id,
                         clip->video);
-        n = scan.num_frames;
+    }
+    cached = l->scans[clip_index];
+    pthread_mutex_unlock(&l->scan_mutex);
+    return cached;
+}
+
+static int load_clip_sampled(nd_loader *l, int clip_index, const nd_clip *clip, nd_rng *rng,
+                             float *out, int *num_frames) {
+    int t = l->opt.frames, s = l->opt.image_size, n = clip->num_frames;
+    const nd_face_scan *scan = NULL;
+    if (clip->video) {
+        scan = clip_scan(l, clip_index, clip);
+        if (!scan)
+            return -1;
+        n = scan->num_frames;
     }
     *num_frames = n;
     nd_clip_options co = {l->opt.random_sampling, t, s, l->ds->options.short_clips};
@@ -137,12 +169,11 @@ static int load_clip_sampled(const nd_loader *l, const nd_clip *clip, nd_rng *rn
     int rc = nd_clip_sample(sampled, n, &co, rng, clip->id);
     if (rc != ND_CLIP_LOADED) {
         free(sampled);
-        nd_face_scan_free(&scan);
         return rc;
     }
 
     nd_image *frames = nd_calloc((size_t)n, sizeof *frames);
-    if (decode_sampled(l, clip, clip->video ? &scan : NULL, sampled, t, frames) != 0)
+    if (decode_sampled(l, clip, scan, sampled, t, frames) != 0)
         rc = -1;
 
     /* One augmentation draw for the clip, sized by its first sampled frame. */
@@ -171,14 +202,13 @@ static int load_clip_sampled(const nd_loader *l, const nd_clip *clip, nd_rng *rn
         nd_image_free(&frames[i]);
     free(frames);
     free(sampled);
-    nd_face_scan_free(&scan);
     return rc;
 }
 
 /* Loads one clip into out [T][3][S][S] through the frame pipeline: sampling
  * after the short-clip policy, decoding, augmentation or test transform. */
-static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float *out,
-                     int *num_frames) {
+static int load_clip(nd_loader *l, int clip_index, const nd_clip *clip, nd_rng *rng,
+                     float *out, int *num_frames) {
     int rc, n = clip->num_frames;
     if (l->opt.augment == l->opt.random_sampling && !clip->video) {
         nd_clip_options co = {l->opt.augment, l->opt.frames, l->opt.image_size,
@@ -186,7 +216,7 @@ static int load_clip(const nd_loader *l, const nd_clip *clip, nd_rng *rng, float
         rc = nd_clip_load_files(out, NULL, (const char *const *)clip->frames,
                                 clip->num_frames, &co, rng);
     } else {
-        rc = load_clip_sampled(l, clip, rng, out, &n);
+        rc = load_clip_sampled(l, clip_index, clip, rng, out, &n);
     }
     *num_frames = n;
     if (rc == ND_CLIP_DROPPED)
@@ -209,7 +239,7 @@ static enum slot_state fill_slot(nd_loader *l, int position, int epoch) {
     nd_rng rng;
     nd_rng_seed(&rng, nd_rng_derive(l->opt.seed, (uint64_t)epoch, (uint64_t)clip_index));
     int n = 0;
-    int rc = load_clip(l, clip, &rng, sl->data, &n);
+    int rc = load_clip(l, clip_index, clip, &rng, sl->data, &n);
     sl->short_video = clip->video && n < l->opt.frames;
     if (rc == 0)
         return SLOT_READY;
@@ -293,6 +323,8 @@ nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
 
     nd_loader *l = nd_calloc(1, sizeof *l);
     l->cascade = cascade;
+    l->scans = nd_calloc((size_t)(sp->count ? sp->count : 1), sizeof *l->scans);
+    pthread_mutex_init(&l->scan_mutex, NULL);
     l->ds = ds;
     l->split = split;
     l->opt = *o;
@@ -355,6 +387,13 @@ void nd_loader_free(nd_loader *l) {
     free(l->batch.indices);
     free(l->order);
     free(l->indices);
+    for (int i = 0; i < l->ds->splits[l->split].count; i++) {
+        if (l->scans[i])
+            nd_face_scan_free(l->scans[i]);
+        free(l->scans[i]);
+    }
+    free(l->scans);
+    pthread_mutex_destroy(&l->scan_mutex);
     nd_cascade_free(l->cascade);
     free(l);
 }
