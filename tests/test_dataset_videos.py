@@ -218,6 +218,20 @@ def test_train_and_eval_on_videos(tmp):
                        check=False)
     assert rc == 0, (rc, err)
     assert json.loads(out)["clips"] == sum(c["test_fold"] == 1 for c in clips), out
+    assert "face-detect" not in err, err
+
+    # A run trained on whole frames is evaluated on face crops only with a warning.
+    whole_dir = os.path.join(tmp, "whole")
+    run([NRDFER, "train", "--dataset", "afew", "--root", root, "--preset", "small", "--steps",
+         "1", "--batch", "4", "--val-fraction", "0", "--threads", "1", "--face-detect", "off",
+         "--out", whole_dir])
+    model = os.path.join(whole_dir, "last.safetensors")
+    base = [NRDFER, "eval", "--model", model, "--dataset", "afew", "--root", root, "--json",
+            "--threads", "1"]
+    err = run(base)[2]
+    assert "add --face-detect off" in err, err
+    err = run(base + ["--face-detect", "off"])[2]
+    assert "face-detect" not in err, err
 
 
 def test_broken_video_named(tmp):

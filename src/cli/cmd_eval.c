@@ -10,6 +10,7 @@
 #include "train/evaluate.h"
 #include "train/metrics.h"
 #include "train/plot.h"
+#include "train/rundir.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -89,6 +90,30 @@ static nrdfer_model *load_model(const char *path, int snippet_filter) {
     if (model && snippet_filter >= 0)
         nrdfer_model_set_snippet_filter(model, snippet_filter);
     return model;
+}
+
+/* Warns when the run folder holding the checkpoint trained with another
+ * --face-detect setting than this evaluation uses on video clips. */
+static void check_face_detect(const char *model_path, const nd_dataset *ds, int face_detect) {
+    int videos = 0;
+    for (int i = 0; i < ds->splits[ND_SPLIT_TEST].count; i++)
+        videos += ds->splits[ND_SPLIT_TEST].clips[i].video != NULL;
+    char *dir = nd_dirname(model_path);
+    char *config = nd_path_join(dir, "config.json");
+    cJSON *json = videos && nd_is_file(config) ? nd_rundir_read_json(dir, "config.json") : NULL;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "face_detect");
+    if (cJSON_IsBool(item) && cJSON_IsTrue(item) && !face_detect)
+        nd_log_warn("the run in %s trained on face crops of its videos, but --face-detect "
+                    "off evaluates whole frames: drop it to evaluate as the run trained",
+                    dir);
+    if (cJSON_IsBool(item) && !cJSON_IsTrue(item) && face_detect)
+        nd_log_warn("the run in %s trained on whole video frames (--face-detect off), but "
+                    "this evaluation crops faces: add --face-detect off to evaluate as the "
+                    "run trained",
+                    dir);
+    cJSON_Delete(json);
+    free(config);
+    free(dir);
 }
 
 int nd_cmd_eval(int argc, char **argv) {
@@ -187,6 +212,8 @@ int nd_cmd_eval(int argc, char **argv) {
         nrdfer_model_free(model);
         return ND_EXIT_FAILURE;
     }
+
+    check_face_detect(model_path, ds, data.face_detect);
 
     /* Predict every test clip, then report. */
     int num_clips = ds->splits[ND_SPLIT_TEST].count, count = 0;

@@ -213,3 +213,14 @@ int nd_read_file(const char *path, char **data, size_t *size) {
         *size = n;
     return 0;
 }
+
+char *nd_dirname(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return nd_strdup(".");
+    if (slash == path)
+        return nd_strdup("/");
+    char *dir = nd_strdup(path);
+    dir[slash - path] = '\0';
+    return dir;
+}

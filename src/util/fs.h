@@ -12,6 +12,8 @@ int nd_natural_compare(const char *a, const char *b);
 
 /* Joins dir and name with one '/'. Returns a new string (free it). */
 char *nd_path_join(const char *dir, const char *name);
+/* Returns the folder part of path as a new string ("." when it has none). */
+char *nd_dirname(const char *path);
 
 int nd_is_dir(const char *path);
 int nd_is_file(const char *path);
