@@ -18,87 +18,41 @@
 
 /* ---- Options shared by the subcommands ---- */
 
-static int parse_positive(const char *arg, const char *name, int *value) {
+static int parse_positive(const char *arg, const char *name, long max, int *value) {
     char *end;
     long v = strtol(arg, &end, 10);
-    if (!*arg || *end || v < 1 || v > 1000000) {
-        fprintf(stderr, "nrdfer data: invalid %s '%s': use a whole number >= 1\n", name,
-                arg);
+    if (!*arg || *end || v < 1 || v > max) {
+        fprintf(stderr, "nrdfer data: invalid %s '%s': use a whole number from 1 to %ld\n",
+                name, arg, max);
         return -1;
     }
     *value = (int)v;
     return 0;
 }
 
-int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o) {
-    switch (c) {
-    case ND_OPT_DATASET: {
-        static const char *const names[] = {"dfew", "list", "ferv39k",
-                                            "afew", "mafw", "folder"};
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (!strcmp(arg, names[i]))
-                o->name = arg;
-        if (o->name != arg) {
-            fprintf(stderr,
-                    "nrdfer data: unknown dataset '%s': use dfew, list, ferv39k, afew, "
-                    "mafw or folder\n",
-                    arg);
-            return -1;
-        }
-        return 1;
-    }
-    case ND_OPT_ROOT:
-        o->root = arg;
-        return 1;
-    case ND_OPT_FOLD:
-        return parse_positive(arg, "--fold", &o->fold) == 0 ? 1 : -1;
-    case ND_OPT_FRAMES_DIR:
-        o->frames_dir = arg;
-        return 1;
-    case ND_OPT_TRAIN:
-        o->train_list = arg;
-        return 1;
-    case ND_OPT_TEST:
-        o->test_list = arg;
-        return 1;
-    case ND_OPT_STRIP_PREFIX:
-        o->strip_prefix = arg;
-        return 1;
-    case ND_OPT_FRAMES:
-        return parse_positive(arg, "--frames", &o->frames) == 0 ? 1 : -1;
-    case ND_OPT_SHORT_CLIPS:
-        if (nd_short_clip_parse(arg, &o->short_clips) == 0)
-            return 1;
-        fprintf(stderr, "nrdfer data: %s\n", nd_last_error());
-        return -1;
-    case ND_OPT_BAD_CLIPS:
-        if (nd_bad_clips_parse(arg, &o->bad_clips) == 0)
-            return 1;
-        fprintf(stderr, "nrdfer data: %s\n", nd_last_error());
-        return -1;
-    case ND_OPT_FACE_DETECT:
-        if (!strcmp(arg, "on") || !strcmp(arg, "off")) {
-            o->face_detect = !strcmp(arg, "on");
-            return 1;
-        }
-        fprintf(stderr, "nrdfer data: --face-detect '%s' is invalid: use on or off\n", arg);
-        return -1;
-    case ND_OPT_CASCADE:
-        o->cascade = arg;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int nd_data_check_required(const nd_dataset_options *o, const char *command) {
-    if (!o->name || !o->root) {
-        fprintf(stderr,
-                "nrdfer data %s: --dataset and --root are required (see --help)\n",
+int nd_data_cmd_option(nd_data_settings *s, int opt, const char *arg, const char *command) {
+    if (opt == ND_OPT_LOADER_THREADS) {
+        fprintf(stderr, "nrdfer %s: --loader-threads is not an option here: use --threads\n",
                 command);
         return -1;
     }
+    return nd_data_args_parse(s, opt, arg, command);
+}
+
+int nd_data_cmd_dataset_options(const nd_data_settings *s, const char *command,
+                                nd_dataset_options *o) {
+    if (nd_data_args_check(s, command) != 0)
+        return -1;
+    if (nd_data_dataset_options(s, s->frames ? s->frames : 16, o) != 0) {
+        fprintf(stderr, "nrdfer %s: %s\n", command, nd_last_error());
+        return -1;
+    }
     return 0;
+}
+
+void nd_data_cmd_help(FILE *out) {
+    nd_data_args_help(out, 0);
+    fprintf(out, "  --frames T            frames per clip of the model (default 16)\n");
 }
 
 /* ---- data check: decoding every frame ---- */
@@ -484,32 +438,33 @@ static void check_usage(FILE *out) {
         "Reads every split as training would, decoding every frame, and reports clips\n"
         "per class, frame counts, short clips, frame sizes and every problem with its\n"
         "clip id. Exit status: 0 usable (warnings allowed), 1 problems, 2 usage.\n\n"
-        "options:\n" ND_DATASET_OPTIONS_HELP
-        "  --threads N          decoding threads (default 2)\n"
-        "  --json               print the report as JSON\n"
-        "  --help               print this help\n");
+        "options:\n"
+        "  --threads N           decoding threads (default 2, at most 256)\n"
+        "  --json                print the report as JSON\n"
+        "  --help                print this help\n");
+    nd_data_cmd_help(out);
 }
 
 int nd_cmd_data_check(int argc, char **argv) {
     static const struct option long_options[] = {
-        ND_DATASET_LONG_OPTIONS,
+        ND_DATA_CMD_LONG_OPTIONS,
         {"threads", required_argument, 0, 't'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    nd_dataset_options o;
-    nd_dataset_options_init(&o);
+    nd_data_settings settings;
+    nd_data_args_init(&settings);
     int threads = 2, json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        int rc = nd_data_parse_option(c, optarg, &o);
+        int rc = nd_data_cmd_option(&settings, c, optarg, "data check");
         if (rc < 0)
             return ND_EXIT_USAGE;
         if (rc > 0)
             continue;
         if (c == 't') {
-            if (parse_positive(optarg, "--threads", &threads) != 0)
+            if (parse_positive(optarg, "--threads", 256, &threads) != 0)
                 return ND_EXIT_USAGE;
         } else if (c == 'j') {
             json = 1;
@@ -525,7 +480,8 @@ int nd_cmd_data_check(int argc, char **argv) {
         fprintf(stderr, "nrdfer data check: unexpected argument '%s'\n", argv[optind]);
         return ND_EXIT_USAGE;
     }
-    if (nd_data_check_required(&o, "check") != 0)
+    nd_dataset_options o;
+    if (nd_data_cmd_dataset_options(&settings, "data check", &o) != 0)
         return ND_EXIT_USAGE;
 
     /* Read the annotations, keeping every problem, then decode every frame. */

@@ -5,67 +5,26 @@
 
 #include <getopt.h>
 
+#include "cli/data_args.h"
 #include "data/dataset.h"
 
-/* getopt_long codes of the dataset options (above the ASCII range). */
-enum {
-    ND_OPT_DATASET = 1000,
-    ND_OPT_ROOT,
-    ND_OPT_FOLD,
-    ND_OPT_FRAMES_DIR,
-    ND_OPT_TRAIN,
-    ND_OPT_TEST,
-    ND_OPT_STRIP_PREFIX,
-    ND_OPT_SHORT_CLIPS,
-    ND_OPT_BAD_CLIPS,
-    ND_OPT_FRAMES,
-    ND_OPT_FACE_DETECT,
-    ND_OPT_CASCADE,
-    ND_OPT_DATA_LAST
-};
+/* The dataset options of the data subcommands: those of train and eval,
+ * without --loader-threads, plus --frames. */
+#define ND_DATA_CMD_LONG_OPTIONS                                                       \
+    ND_DATA_LONG_OPTIONS, {"frames", required_argument, NULL, ND_OPT_FRAMES}
 
-/* clang-format off */
-#define ND_DATASET_LONG_OPTIONS                                    \
-    {"dataset", required_argument, 0, ND_OPT_DATASET},             \
-    {"root", required_argument, 0, ND_OPT_ROOT},                   \
-    {"fold", required_argument, 0, ND_OPT_FOLD},                   \
-    {"frames-dir", required_argument, 0, ND_OPT_FRAMES_DIR},       \
-    {"train", required_argument, 0, ND_OPT_TRAIN},                 \
-    {"test", required_argument, 0, ND_OPT_TEST},                   \
-    {"strip-prefix", required_argument, 0, ND_OPT_STRIP_PREFIX},   \
-    {"short-clips", required_argument, 0, ND_OPT_SHORT_CLIPS},     \
-    {"bad-clips", required_argument, 0, ND_OPT_BAD_CLIPS},         \
-    {"frames", required_argument, 0, ND_OPT_FRAMES},               \
-    {"face-detect", required_argument, 0, ND_OPT_FACE_DETECT},     \
-    {"cascade", required_argument, 0, ND_OPT_CASCADE}
-/* clang-format on */
+/* Applies one dataset option to s (nd_data_args_parse, and a usage error
+ * for --loader-threads). Returns 1 when opt was a dataset option, 0 when it
+ * was not, -1 on an invalid value (message printed). */
+int nd_data_cmd_option(nd_data_settings *s, int opt, const char *arg, const char *command);
 
-/* Help text of the dataset options. */
-#define ND_DATASET_OPTIONS_HELP                                                          \
-    "  --dataset NAME       dfew, list, ferv39k, afew, mafw or folder\n"                 \
-    "  --root DIR           dataset root as downloaded (list: base of relative paths)\n" \
-    "  --fold K             dfew and mafw split 1..5 (default 1)\n"                      \
-    "  --frames-dir D       dfew frame folder under the root (default "                  \
-    "Clip/clip_224x224)\n"                                                               \
-    "  --train F, --test F  list files '<frame dir> <num_frames> <label 0-6>'\n"         \
-    "  --strip-prefix P     list: 'OLD=NEW' rewrites the path prefix OLD to NEW;\n"      \
-    "                       'OLD' alone is replaced by the root\n"                       \
-    "  --short-clips P      clips with fewer than T frames: sample, pad-last, loop,\n"   \
-    "                       drop or error (default sample)\n"                            \
-    "  --bad-clips P        clips that cannot be read: error or skip (default error)\n"  \
-    "  --frames T           frames per clip of the model (default 16)\n"               \
-    "  --face-detect on|off video clips: crop the face found by the Haar cascade (on)\n" \
-    "                       or use whole frames of videos already cropped\n"           \
-    "  --cascade FILE       Haar cascade XML (default: opencv-data's\n"                 \
-    "                       haarcascade_frontalface_alt2.xml)\n"
+/* Checks that s names a dataset and a root and fills the reader's options.
+ * Returns 0, or -1 after printing what is missing. */
+int nd_data_cmd_dataset_options(const nd_data_settings *s, const char *command,
+                                nd_dataset_options *o);
 
-/* Applies one dataset option to o. Returns 1 when c was a dataset option,
- * 0 when it was not, -1 on an invalid value (message printed). */
-int nd_data_parse_option(int c, const char *arg, nd_dataset_options *o);
-
-/* Checks that the options name a dataset and a root; prints what is
- * missing. Returns 0 or -1. */
-int nd_data_check_required(const nd_dataset_options *o, const char *command);
+/* Writes the help lines of the dataset options. */
+void nd_data_cmd_help(FILE *out);
 
 int nd_cmd_data_check(int argc, char **argv);
 int nd_cmd_data_load(int argc, char **argv);

@@ -38,7 +38,7 @@ static void load_usage(FILE *out) {
         "Runs the threaded loader alone over one split and prints clips per second;\n"
         "with --print-batches, one line per batch: clip indices, labels and a hash\n"
         "of the clip floats (equal hashes mean equal batches).\n\n"
-        "options:\n" ND_DATASET_OPTIONS_HELP
+        "options:\n"
         "  --split NAME         train or test (default train)\n"
         "  --batch B            clips per batch (default 32)\n"
         "  --size S             frame size in pixels after resizing (default 112)\n"
@@ -55,10 +55,11 @@ static void load_usage(FILE *out) {
         "[B][T][3][S][S],\n"
         "                       batch after batch (native byte order)\n"
         "  --help               print this help\n");
+    nd_data_cmd_help(out);
 }
 
 enum {
-    OPT_SPLIT = ND_OPT_DATA_LAST + 1,
+    OPT_SPLIT = ND_OPT_DATA_LAST,
     OPT_BATCH,
     OPT_SIZE,
     OPT_THREADS,
@@ -92,7 +93,7 @@ static int parse_int_option(const char *arg, const char *name, long lo, long hi,
 
 int nd_cmd_data_load(int argc, char **argv) {
     static const struct option long_options[] = {
-        ND_DATASET_LONG_OPTIONS,
+        ND_DATA_CMD_LONG_OPTIONS,
         {"split", required_argument, 0, OPT_SPLIT},
         {"batch", required_argument, 0, OPT_BATCH},
         {"size", required_argument, 0, OPT_SIZE},
@@ -110,8 +111,8 @@ int nd_cmd_data_load(int argc, char **argv) {
         {"help", no_argument, 0, OPT_HELP},
         {0, 0, 0, 0},
     };
-    nd_dataset_options o;
-    nd_dataset_options_init(&o);
+    nd_data_settings settings;
+    nd_data_args_init(&settings);
     nd_loader_options lo;
     nd_loader_options_init(&lo);
     int split = ND_SPLIT_TRAIN, print = 0, c;
@@ -120,7 +121,7 @@ int nd_cmd_data_load(int argc, char **argv) {
     long value, epochs = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        int rc = nd_data_parse_option(c, optarg, &o);
+        int rc = nd_data_cmd_option(&settings, c, optarg, "data load");
         if (rc < 0)
             return ND_EXIT_USAGE;
         if (rc > 0)
@@ -209,7 +210,8 @@ int nd_cmd_data_load(int argc, char **argv) {
         fprintf(stderr, "nrdfer data load: unexpected argument '%s'\n", argv[optind]);
         return ND_EXIT_USAGE;
     }
-    if (nd_data_check_required(&o, "load") != 0)
+    nd_dataset_options o;
+    if (nd_data_cmd_dataset_options(&settings, "data load", &o) != 0)
         return ND_EXIT_USAGE;
     if (augment >= 0)
         lo.augment = augment;

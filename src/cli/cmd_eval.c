@@ -41,7 +41,7 @@ static void usage(FILE *out) {
             "  --batch N               clips per forward pass (default 32)\n"
             "  --threads N             compute threads (default 0: all cores)\n"
             "\n");
-    nd_data_args_help(out);
+    nd_data_args_help(out, 1);
 }
 
 /* Writes one CSV field, quoted when it contains a comma, quote or newline. */

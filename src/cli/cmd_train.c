@@ -91,7 +91,7 @@ static void usage(FILE *out) {
         "                          (256; 0: none)\n"
         "\n",
         DEFAULT_EPOCHS);
-    nd_data_args_help(out);
+    nd_data_args_help(out, 1);
 }
 
 

@@ -1,5 +1,5 @@
 /* Command-line options that select a dataset and tell its reader how to
- * read it, shared by train and eval. */
+ * read it, shared by train, eval, data check and data load. */
 #ifndef ND_CLI_DATA_ARGS_H
 #define ND_CLI_DATA_ARGS_H
 
@@ -22,6 +22,7 @@ enum {
     ND_OPT_LOADER_THREADS,
     ND_OPT_FACE_DETECT,
     ND_OPT_CASCADE,
+    ND_OPT_FRAMES, /* data check and data load only: the model's T */
     ND_OPT_DATA_LAST /* commands number their own options from here */
 };
 
@@ -43,15 +44,17 @@ enum {
 void nd_data_args_init(nd_data_settings *options);
 
 /* Handles one getopt_long result. Returns 1 when opt was a shared option,
- * 0 when it is not, -1 on an invalid value (message printed to stderr). */
+ * 0 when it is not, -1 on an invalid value (message printed to stderr,
+ * prefixed by "nrdfer COMMAND"). */
 int nd_data_args_parse(nd_data_settings *options, int opt, const char *arg,
                          const char *command);
 
 /* Checks that --dataset and --root are given; -1 with a message if not. */
 int nd_data_args_check(const nd_data_settings *options, const char *command);
 
-/* Writes the help lines of the shared options. */
-void nd_data_args_help(FILE *out);
+/* Writes the help lines of the shared options; loader_threads adds the
+ * --loader-threads line (train and eval). */
+void nd_data_args_help(FILE *out, int loader_threads);
 
 /* Parses a whole number in [min, max] from arg; -1 with a message naming
  * the option when it is not one. */

@@ -4,23 +4,29 @@
 
 #include "util/error.h"
 
+int nd_data_dataset_options(const nd_data_settings *s, int frames, nd_dataset_options *o) {
+    nd_dataset_options_init(o);
+    o->name = s->dataset;
+    o->root = s->root;
+    if (s->fold > 0)
+        o->fold = s->fold;
+    o->frames_dir = s->frames_dir;
+    o->train_list = s->train_list;
+    o->test_list = s->test_list;
+    o->strip_prefix = s->strip_prefix;
+    o->frames = frames;
+    o->face_detect = s->face_detect;
+    o->cascade = s->cascade;
+    if (s->short_clips && nd_short_clip_parse(s->short_clips, &o->short_clips) != 0)
+        return -1;
+    if (s->bad_clips && nd_bad_clips_parse(s->bad_clips, &o->bad_clips) != 0)
+        return -1;
+    return 0;
+}
+
 int nd_data_open(const nd_data_settings *s, int frames, nd_dataset **dataset) {
     nd_dataset_options o;
-    nd_dataset_options_init(&o);
-    o.name = s->dataset;
-    o.root = s->root;
-    if (s->fold > 0)
-        o.fold = s->fold;
-    o.frames_dir = s->frames_dir;
-    o.train_list = s->train_list;
-    o.test_list = s->test_list;
-    o.strip_prefix = s->strip_prefix;
-    o.frames = frames;
-    o.face_detect = s->face_detect;
-    o.cascade = s->cascade;
-    if (s->short_clips && nd_short_clip_parse(s->short_clips, &o.short_clips) != 0)
-        return -1;
-    if (s->bad_clips && nd_bad_clips_parse(s->bad_clips, &o.bad_clips) != 0)
+    if (nd_data_dataset_options(s, frames, &o) != 0)
         return -1;
     return nd_dataset_open(&o, dataset);
 }

@@ -24,7 +24,13 @@ typedef struct nd_data_settings {
     int loader_threads;
     int face_detect;          /* video clips: 1 crops the detected face (default) */
     const char *cascade;      /* Haar cascade file, or NULL for the default */
+    int frames;               /* data check and data load: T (0: the model's) */
 } nd_data_settings;
+
+/* Fills the reader's options from the settings for a model of `frames`
+ * frames. Returns 0, or -1 with nd_fail() naming an unknown policy. */
+int nd_data_dataset_options(const nd_data_settings *settings, int frames,
+                            nd_dataset_options *options);
 
 /* Opens the dataset for a model of `frames` frames. Returns 0, or -1 with
  * nd_fail() naming the file, clip or policy. */
