@@ -26,10 +26,12 @@ END = "<!-- end of ablation table -->"
 
 
 def mean_std(values):
-    """Return 'mean ± std' in percent (sample standard deviation)."""
+    """Return 'mean ± std' in percent (sample standard deviation), or the
+    value alone for a single seed."""
     mean = statistics.mean(values) * 100
-    std = statistics.stdev(values) * 100 if len(values) > 1 else 0.0
-    return f"{mean:.1f} ± {std:.1f}"
+    if len(values) == 1:
+        return f"{mean:.1f}"
+    return f"{mean:.1f} ± {statistics.stdev(values) * 100:.1f}"
 
 
 def read_run(folder, epochs, seed):
@@ -84,8 +86,9 @@ def markdown(rows, args):
         "",
         f"Synthetic benchmark (not DFEW): `bash bench/ablation.sh --epochs {args.epochs} "
         f"--threads {args.threads}`, small preset, fold 1, seeds {', '.join(args.seeds)}; "
-        "test UAR and WAR in %, mean ± sample standard deviation over the seeds, "
-        "at the epoch selected by validation UAR.",
+        "test UAR and WAR in %"
+        + (", mean ± sample standard deviation over the seeds" if len(args.seeds) > 1 else "")
+        + ", at the epoch selected by validation UAR.",
         "",
         "| model | M params | GFLOPs/clip | UAR, SF on | WAR, SF on | UAR, SF off "
         "| WAR, SF off |",
