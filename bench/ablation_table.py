@@ -84,8 +84,9 @@ def markdown(rows, args):
     lines = [
         BEGIN,
         "",
-        f"Synthetic benchmark (not DFEW): `bash bench/ablation.sh --epochs {args.epochs} "
-        f"--threads {args.threads}`, small preset, fold 1, "
+        f"Synthetic benchmark (not DFEW): `bash bench/ablation.sh --epochs {args.epochs}"
+        + ("" if args.seeds == ["1", "2", "3"] else f" --seeds {' '.join(args.seeds)}")
+        + f" --threads {args.threads}`, small preset, fold 1, "
         f"{'seeds' if len(args.seeds) > 1 else 'seed'} {', '.join(args.seeds)}; "
         "test UAR and WAR in %"
         + (", mean ± sample standard deviation over the seeds" if len(args.seeds) > 1 else "")
