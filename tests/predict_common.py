@@ -115,6 +115,14 @@ def check_prediction(item):
     assert item["label"] == LABELS[max(range(len(probs)), key=lambda c: probs[c])], item
 
 
+def iou(a, b):
+    """Return the intersection over union of two [x, y, w, h] boxes."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
 def run_tests(namespace):
     """Runs every function named test_* in namespace (a module's globals()),
     each with a new temporary folder, or only those named on the command

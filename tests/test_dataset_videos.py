@@ -25,7 +25,7 @@ AFEW_NAMES = {"happy": "Happy", "sad": "Sad", "neutral": "Neutral", "angry": "An
 
 
 def make_videos(tmp, clips=24):
-    """Synthetic videos; returns (synth folder, synth.json clips)."""
+    """Make synthetic videos and return (synth folder, synth.json clips)."""
     root = os.path.join(tmp, "synth")
     run([NRDFER, "synth", "--out", root, "--clips", str(clips), "--noise", "none",
          "--size", str(S), "--videos", "--seed", "5", "--threads", "1"])
@@ -63,8 +63,8 @@ def resize(image, side):
 
 
 def load_test_split(root, *options):
-    """Runs the loader over the test split (test sampling and resize);
-    returns float clips [n][T][3][S][S]."""
+    """Run the loader over the test split (test sampling and resize) and
+    return the float clips [n][T][3][S][S]."""
     dump = os.path.join(os.path.dirname(root), "dump.f32")
     run([NRDFER, "data", "load", "--dataset", "afew", "--root", root, "--split", "test",
          "--batch", "1", "--size", str(S), "--threads", "2", "--dump", dump, *options])

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from predict_common import (LABELS, MEGAMIND, NRDFER, check_layout, ffmpeg, run, sample_test,
-                            stand_in_probs, tool_predict, run_tests)
+                            stand_in_probs, tool_predict, iou, run_tests)
 
 S = 64  # image size of the small preset that video_tool uses
 T = 16
@@ -306,16 +306,9 @@ def test_cli_model(tmp):
             assert max(abs(x - y) for x, y in zip(a["probs"], b["probs"])) < 1e-6, (a, b)
 
 
-def iou(a, b):
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def test_track_drops_short_faces(tmp):
     # A face shown for 0.3 s of a 4 s video gets at most 2 detections (one
-    # every 0.2 s), fewer than a track needs; shown for 2 s it is kept.
+    # every 0.2 s), fewer than a track needs. Shown for 2 s, it is kept.
     # Windows of 0.5 s would count the short track if it were kept.
     def video(name, start, end):
         path = os.path.join(tmp, name)

@@ -13,13 +13,6 @@ from predict_common import (CASCADES, MEGAMIND, MOVIE_HELLO, VIDEO_TOOL, check_l
                             tool_predict, run_tests)
 
 
-def iou(a, b):
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 def test_detector_matches_opencv(tmp):
     checked = 0
     for name in ("default", "alt2"):

@@ -83,7 +83,7 @@ static const nd_clip *job_clip(const check_job *job, int k, int *split) {
     return &job->ds->splits[*split].clips[k < train ? k : k - train];
 }
 
-/* Decodes every frame of one clip as training would; a video is decoded
+/* Decodes every frame of one clip as training would. A video is decoded
  * and searched for its face. */
 static void check_clip(const nd_clip *clip, const nd_cascade *cascade, clip_result *r) {
     if (clip->video) {
@@ -491,18 +491,11 @@ int nd_cmd_data_check(int argc, char **argv) {
         fprintf(stderr, "nrdfer data check: %s\n", nd_last_error());
         return ND_EXIT_FAILURE;
     }
-    nd_cascade *cascade = NULL;
-    int videos = 0;
-    for (int sp = 0; sp < ND_NUM_SPLITS; sp++)
-        for (int i = 0; i < ds->splits[sp].count; i++)
-            videos += ds->splits[sp].clips[i].video != NULL;
-    if (videos && o.face_detect) {
-        cascade = nd_cascade_load(o.cascade ? o.cascade : nd_cascade_default_path());
-        if (!cascade) {
-            fprintf(stderr, "nrdfer data check: %s\n", nd_last_error());
-            nd_dataset_free(ds);
-            return ND_EXIT_FAILURE;
-        }
+    nd_cascade *cascade;
+    if (nd_dataset_load_cascade(ds, -1, &cascade) != 0) {
+        fprintf(stderr, "nrdfer data check: %s\n", nd_last_error());
+        nd_dataset_free(ds);
+        return ND_EXIT_FAILURE;
     }
     clip_result *results = decode_all(ds, cascade, threads);
     nd_cascade_free(cascade);

@@ -95,12 +95,11 @@ static nrdfer_model *load_model(const char *path, int snippet_filter) {
 /* Warns when the run folder holding the checkpoint trained with another
  * --face-detect setting than this evaluation uses on video clips. */
 static void check_face_detect(const char *model_path, const nd_dataset *ds, int face_detect) {
-    int videos = 0;
-    for (int i = 0; i < ds->splits[ND_SPLIT_TEST].count; i++)
-        videos += ds->splits[ND_SPLIT_TEST].clips[i].video != NULL;
+    int videos = nd_dataset_count_videos(ds, ND_SPLIT_TEST);
     char *dir = nd_dirname(model_path);
     char *config = nd_path_join(dir, "config.json");
     cJSON *json = videos && nd_is_file(config) ? nd_rundir_read_json(dir, "config.json") : NULL;
+    free(config);
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "face_detect");
     if (cJSON_IsBool(item) && cJSON_IsTrue(item) && !face_detect)
         nd_log_warn("the run in %s trained on face crops of its videos, but --face-detect "
@@ -112,7 +111,6 @@ static void check_face_detect(const char *model_path, const nd_dataset *ds, int 
                     "run trained",
                     dir);
     cJSON_Delete(json);
-    free(config);
     free(dir);
 }
 

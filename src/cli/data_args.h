@@ -52,8 +52,8 @@ int nd_data_args_parse(nd_data_settings *options, int opt, const char *arg,
 /* Checks that --dataset and --root are given; -1 with a message if not. */
 int nd_data_args_check(const nd_data_settings *options, const char *command);
 
-/* Writes the help lines of the shared options; loader_threads adds the
- * --loader-threads line (train and eval). */
+/* Writes the help lines of the shared options. With loader_threads set
+ * (train and eval), the --loader-threads line is included. */
 void nd_data_args_help(FILE *out, int loader_threads);
 
 /* Parses a whole number in [min, max] from arg; -1 with a message naming

@@ -79,8 +79,8 @@ void nd_train_settings_init(nd_train_settings *s);
  * printing a message that names the option and the accepted values. */
 int nd_train_settings_parse(nd_train_settings *s, int opt, const char *arg);
 
-/* Fills config with the preset and the architecture switches; -1 with
- * nd_fail() naming the setting when they do not fit together. */
+/* Fills config with the preset and the architecture switches. Returns -1
+ * with nd_fail() naming the setting when they do not fit together. */
 int nd_train_settings_model_config(const nd_train_settings *s, nrdfer_config *config);
 
 /* Copies the architecture of the --init checkpoint into the preset name and

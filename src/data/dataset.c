@@ -15,6 +15,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/rng.h"
+#include "video/cascade.h"
 #include "video/decode.h"
 
 /* At most this many clip ids are named in the message of a failed open. */
@@ -239,7 +240,7 @@ int nd_dataset_add_video(nd_dataset *ds, int split, const char *id, int label,
         return 0;
     }
     /* Opening the container and codec finds files that are not videos before
-     * training starts; a cut-off stream shows only when it is decoded. */
+     * training starts. A cut-off stream shows only when it is decoded. */
     nd_decoder *decoder = nd_decoder_open(path, 1);
     if (!decoder) {
         nd_dataset_problem(ds, ND_SEVERITY_ERROR, split, id, "%s", nd_last_error());
@@ -453,6 +454,23 @@ static void fail_with_problems(const nd_dataset *ds, int errors) {
             text);
 }
 
+int nd_dataset_count_videos(const nd_dataset *ds, int split) {
+    int videos = 0;
+    for (int s = 0; s < ND_NUM_SPLITS; s++)
+        for (int i = 0; (split < 0 || s == split) && i < ds->splits[s].count; i++)
+            videos += ds->splits[s].clips[i].video != NULL;
+    return videos;
+}
+
+int nd_dataset_load_cascade(const nd_dataset *ds, int split, nd_cascade **cascade) {
+    *cascade = NULL;
+    if (!ds->options.face_detect || nd_dataset_count_videos(ds, split) == 0)
+        return 0;
+    const char *path = ds->options.cascade ? ds->options.cascade : nd_cascade_default_path();
+    *cascade = nd_cascade_load(path);
+    return *cascade ? 0 : -1;
+}
+
 int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
     *dataset = NULL;
     if (!options->name || !options->root)
@@ -512,10 +530,7 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset) {
                 ds->splits[0].count, ds->splits[1].count, ds->num_classes);
 
     /* A cascade that no clip uses is neither loaded nor checked. */
-    int videos = 0;
-    for (int s = 0; s < ND_NUM_SPLITS; s++)
-        for (int i = 0; i < ds->splits[s].count; i++)
-            videos += ds->splits[s].clips[i].video != NULL;
+    int videos = nd_dataset_count_videos(ds, -1);
     if (options->cascade && (!videos || !options->face_detect))
         nd_log_warn("--cascade %s is ignored, because %s", options->cascade,
                     videos ? "--face-detect is off" : "the dataset has no video clips");

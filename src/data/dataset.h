@@ -108,6 +108,17 @@ int nd_dataset_open(const nd_dataset_options *options, nd_dataset **dataset);
 
 void nd_dataset_free(nd_dataset *dataset);
 
+/* Returns the number of video clips in split (ND_SPLIT_*, or -1 for every split). */
+int nd_dataset_count_videos(const nd_dataset *dataset, int split);
+
+struct nd_cascade;
+
+/* Loads the face cascade that the video clips of split (ND_SPLIT_*, or -1
+ * for every split) need, from options.cascade or the default path. Sets
+ * *cascade to NULL when there is no video clip or detection is off.
+ * Returns 0, or -1 with nd_fail() naming the file. */
+int nd_dataset_load_cascade(const nd_dataset *dataset, int split, struct nd_cascade **cascade);
+
 /* Records a problem; clip_id may be NULL and split may be -1. */
 void nd_dataset_problem(nd_dataset *ds, nd_severity severity, int split,
                         const char *clip_id, const char *fmt, ...)

@@ -309,17 +309,9 @@ nd_loader *nd_loader_create(const nd_dataset *ds, int split, const int *indices,
     }
 
     /* Video clips need the face detector unless detection is off. */
-    nd_cascade *cascade = NULL;
-    int videos = 0;
-    for (int i = 0; i < count; i++)
-        videos += sp->clips[indices ? indices[i] : i].video != NULL;
-    if (videos && ds->options.face_detect) {
-        const char *path = ds->options.cascade ? ds->options.cascade
-                                               : nd_cascade_default_path();
-        cascade = nd_cascade_load(path);
-        if (!cascade)
-            return NULL;
-    }
+    nd_cascade *cascade;
+    if (nd_dataset_load_cascade(ds, split, &cascade) != 0)
+        return NULL;
 
     nd_loader *l = nd_calloc(1, sizeof *l);
     l->cascade = cascade;

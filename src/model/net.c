@@ -621,8 +621,8 @@ static void dsf_backward(nd_plan *p, const nd_weights *w, const float *values,
     }
 }
 
-/* Backward of single_frame_forward's clip path: head, mean, pooling; writes
- * the gradient of the layer3 output. */
+/* Runs the backward of single_frame_forward's clip path (head, mean,
+ * pooling) and writes the gradient of the layer3 output. */
 static void single_frame_backward(nd_plan *p, const nd_weights *w, const float *values,
                                   float *grads, const float *dlogits) {
     const nd_dims *d = &p->d;
